@@ -1,0 +1,56 @@
+"""The exception hierarchy.  Library code raises these; only ``jug.cli`` turns
+them into messages and exit codes."""
+
+
+class JugError(Exception):
+    """Base of every error jug raises on purpose.  ``str(err)`` is a complete,
+    user-facing message: what went wrong and what to do next."""
+
+    exit_code = 1
+
+
+class JugfileError(JugError):
+    """The jugfile could not be parsed or raised while being traced.
+
+    Carries ``filename``, ``lineno`` and ``col`` (1-based, 0 when unknown) so the
+    message reads like Python's own."""
+
+    def __init__(self, message, filename=None, lineno=0, col=0, source_line=None):
+        super().__init__(message)
+        self.filename = filename
+        self.lineno = lineno
+        self.col = col
+        self.source_line = source_line
+
+
+class StoreError(JugError):
+    """A store could not be opened or answered wrongly (unreachable Redis,
+    unknown --jugdir scheme, unwritable directory, corrupt result)."""
+
+
+class CorruptResult(StoreError):
+    """A stored result failed its checksum or could not be decoded."""
+
+
+class ResultMissing(StoreError, KeyError):
+    """``load`` of a key that has no stored result."""
+
+    def __str__(self):
+        return Exception.__str__(self)
+
+
+class TaskError(JugError):
+    """A task raised while running; ``task_name`` and ``task_hash`` say which."""
+
+    def __init__(self, message, task_name=None, task_hash=None):
+        super().__init__(message)
+        self.task_name = task_name
+        self.task_hash = task_hash
+
+
+class ManifestError(JugError):
+    """A manifest could not be read (unknown version, corrupt bytes)."""
+
+
+class GraphError(JugError):
+    """The task graph is inconsistent (a cycle, a dependency never created)."""
