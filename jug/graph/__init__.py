@@ -1,0 +1,251 @@
+"""The task graph as compact arrays; this package owns its representation.
+
+A :class:`TaskGraph` holds, per task, its hash, a name id and its stage, and
+the dependencies in CSR form (``dep_indptr``/``dep_indices``: the
+dependencies of task ``i`` are ``dep_indices[dep_indptr[i]:dep_indptr[i+1]]``).
+Tasks are numbered in creation order, which is a topological order: a task's
+dependencies always have smaller indices.  Everything else asks this module
+for relations (:meth:`dependencies`, :meth:`dependents`, :func:`closure`,
+:func:`compute_states`) instead of walking tasks itself.  All walks are
+iterative.  Plain ``array`` storage keeps ``import jug.graph`` light; numpy
+and networkx are used only by the functions that need them.
+"""
+
+from array import array
+
+from jug.errors import GraphError
+
+# Task states, as small integers so that a whole graph's states fit an array.
+WAITING, READY, RUNNING, FINISHED, FAILED = range(5)
+STATE_NAMES = ("Waiting", "Ready", "Running", "Finished", "Failed")
+
+
+class TaskGraph:
+    """Hashes, names, stages and dependencies of every task.
+
+    ``hashes`` is a list of 40-character hex strings; ``names`` the table of
+    distinct task names; ``name_ids``, ``stages``, ``dep_indptr`` and
+    ``dep_indices`` are ``array('i')``.  Treat instances as immutable."""
+
+    __slots__ = ("hashes", "names", "name_ids", "stages", "dep_indptr", "dep_indices",
+                 "_index", "_rev")
+
+    def __init__(self, hashes, names, name_ids, stages, dep_indptr, dep_indices):
+        self.hashes = hashes
+        self.names = names
+        self.name_ids = name_ids
+        self.stages = stages
+        self.dep_indptr = dep_indptr
+        self.dep_indices = dep_indices
+        self._index = None
+        self._rev = None
+
+    def __len__(self):
+        return len(self.hashes)
+
+    @property
+    def edge_count(self):
+        return len(self.dep_indices)
+
+    def name(self, i):
+        return self.names[self.name_ids[i]]
+
+    def index_of(self, digest):
+        """Task index of a hex hash (str or bytes), or None."""
+        if self._index is None:
+            self._index = {h: i for i, h in enumerate(self.hashes)}
+        if isinstance(digest, bytes):
+            digest = digest.decode("ascii")
+        return self._index.get(digest)
+
+    def dependencies(self, i):
+        return self.dep_indices[self.dep_indptr[i]:self.dep_indptr[i + 1]]
+
+    def dependents(self, i):
+        indptr, indices = self._reverse()
+        return indices[indptr[i]:indptr[i + 1]]
+
+    def _reverse(self):
+        """Dependents in CSR form, built once (a counting sort, O(N + E))."""
+        if self._rev is None:
+            n = len(self.hashes)
+            counts = [0] * (n + 1)
+            for dep in self.dep_indices:
+                counts[dep + 1] += 1
+            for i in range(n):
+                counts[i + 1] += counts[i]
+            indptr = array("i", counts)
+            fill = list(counts[:-1])
+            indices = array("i", bytes(4 * len(self.dep_indices)))
+            indptr_src, indices_src = self.dep_indptr, self.dep_indices
+            for task in range(n):
+                for k in range(indptr_src[task], indptr_src[task + 1]):
+                    dep = indices_src[k]
+                    indices[fill[dep]] = task
+                    fill[dep] += 1
+            self._rev = (indptr, indices)
+        return self._rev
+
+    def stage_count(self):
+        return (max(self.stages) + 1) if len(self.stages) else 0
+
+    def to_networkx(self):
+        """A ``networkx.DiGraph`` view (edges go from dependency to dependent);
+        node attributes ``name``, ``hash`` and ``stage``."""
+        import networkx
+
+        graph = networkx.DiGraph()
+        for i, digest in enumerate(self.hashes):
+            graph.add_node(i, name=self.name(i), hash=digest, stage=self.stages[i])
+        for i in range(len(self.hashes)):
+            graph.add_edges_from((dep, i) for dep in self.dependencies(i))
+        return graph
+
+
+class TaskGraphBuilder:
+    """Collects tasks (in creation order) and produces a :class:`TaskGraph`.
+
+    Tasks with the same hash are the same task: the first one is kept."""
+
+    def __init__(self):
+        self.hashes = []
+        self.names = []
+        self._name_ids = {}
+        self.name_ids = array("i")
+        self.stages = array("i")
+        self.dep_indptr = array("i", [0])
+        self.dep_indices = array("i")
+        self.index = {}
+
+    def add(self, digest, name, dependency_hashes, stage=0):
+        """Add one task; returns its index (the existing one for a duplicate)."""
+        existing = self.index.get(digest)
+        if existing is not None:
+            return existing
+        deps = []
+        for dep in dependency_hashes:
+            dep_index = self.index.get(dep)
+            if dep_index is None:
+                raise GraphError(
+                    f"task {name} depends on a task (hash {dep}) that was never created "
+                    "in this jugfile; a common cause is changing a task's argument after "
+                    "creating the task"
+                )
+            deps.append(dep_index)
+        index = len(self.hashes)
+        self.index[digest] = index
+        self.hashes.append(digest)
+        name_id = self._name_ids.get(name)
+        if name_id is None:
+            name_id = self._name_ids[name] = len(self.names)
+            self.names.append(name)
+        self.name_ids.append(name_id)
+        self.stages.append(stage)
+        self.dep_indices.extend(sorted(set(deps)))
+        self.dep_indptr.append(len(self.dep_indices))
+        return index
+
+    def build(self):
+        graph = TaskGraph(self.hashes, self.names, self.name_ids, self.stages,
+                          self.dep_indptr, self.dep_indices)
+        graph._index = self.index
+        return graph
+
+
+def closure(graph, seeds, downstream=True):
+    """Indices reachable from ``seeds`` (included) following dependents
+    (``downstream``) or dependencies; sorted."""
+    step = graph.dependents if downstream else graph.dependencies
+    seen = set(seeds)
+    stack = list(seeds)
+    while stack:
+        node = stack.pop()
+        for nxt in step(node):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return sorted(seen)
+
+
+def toposort(graph):
+    """A topological order (dependencies first): creation order already is one."""
+    return range(len(graph))
+
+
+def compute_states(graph, finished_keys, locks=None):
+    """The state of every task, as an ``array('b')`` of WAITING/READY/RUNNING/
+    FINISHED/FAILED.
+
+    ``finished_keys`` is the set of hex hashes with a stored result (one store
+    listing); ``locks`` maps hex hash to a lock record with a ``failed``
+    attribute (one lock listing).  A task is finished if its result exists;
+    otherwise failed or running if locked; otherwise ready when every
+    dependency is finished, waiting if not."""
+    hashes = graph.hashes
+    n = len(hashes)
+    finished = bytearray(n)
+    for i, digest in enumerate(hashes):
+        if digest in finished_keys:
+            finished[i] = 1
+    states = array("b", bytes(n))
+    indptr, indices = graph.dep_indptr, graph.dep_indices
+    locks = locks or {}
+    for i in range(n):
+        if finished[i]:
+            states[i] = FINISHED
+            continue
+        lock = locks.get(hashes[i]) if locks else None
+        if lock is not None:
+            states[i] = FAILED if lock.failed else RUNNING
+            continue
+        start, end = indptr[i], indptr[i + 1]
+        ready = True
+        for k in range(start, end):
+            if not finished[indices[k]]:
+                ready = False
+                break
+        states[i] = READY if ready else WAITING
+    return states
+
+
+def count_states_by_name(graph, states):
+    """``{state: {task name: count}}`` for the status table."""
+    counts = [dict() for _ in STATE_NAMES]
+    names = graph.names
+    name_ids = graph.name_ids
+    per_name = [[0] * len(STATE_NAMES) for _ in names]
+    for i in range(len(states)):
+        per_name[name_ids[i]][states[i]] += 1
+    for name_id, row in enumerate(per_name):
+        for state, count in enumerate(row):
+            counts[state][names[name_id]] = count
+    return counts
+
+
+def find_cycle(edges_of, n):
+    """A cycle as a list of node indices, or None (iterative DFS).  Used to
+    report cycles by the names of the tasks that form them."""
+    color = bytearray(n)
+    parent = [-1] * n
+    for root in range(n):
+        if color[root]:
+            continue
+        stack = [(root, iter(edges_of(root)))]
+        color[root] = 1
+        while stack:
+            node, children = stack[-1]
+            for child in children:
+                if color[child] == 0:
+                    color[child] = 1
+                    parent[child] = node
+                    stack.append((child, iter(edges_of(child))))
+                    break
+                if color[child] == 1:
+                    cycle = [node]
+                    while cycle[-1] != child:
+                        cycle.append(parent[cycle[-1]])
+                    return list(reversed(cycle))
+            else:
+                color[node] = 2
+                stack.pop()
+    return None

@@ -1,0 +1,71 @@
+"""``barrier()`` and ``bvalue()``: points where the jugfile needs results.
+
+Tracing stops at a barrier whose preceding tasks are not all finished (and at
+a ``bvalue`` whose tasks are not), by raising :class:`BarrierError`; the
+tracer catches it and records where it stopped.  Every question asked of the
+store is recorded in the context with its answer, so a manifest built from
+this trace knows to re-trace once the answer changes.
+"""
+
+from jug.context import current_context
+from jug.errors import JugError
+from jug.task import Task, Tasklet, scan_dependencies, value
+
+
+class BarrierError(JugError):
+    """Raised inside a trace to stop it at an unmet barrier."""
+
+
+def barrier():
+    """Stop here unless every task created so far has its result."""
+    context = current_context()
+    hashes = [task.hash() for task in context.tasks]
+    store = context.require_store()
+    missing = _missing(store, hashes)
+    context.record_question("barrier", hashes, not missing)
+    if missing:
+        context.stopped_at = "barrier()" + _where(context)
+        raise BarrierError(f"barrier: {len(missing)} tasks are not finished yet")
+    context.stage += 1
+
+
+def bvalue(obj):
+    """``value(obj)`` if every task it needs is finished; otherwise stop the
+    jugfile here, like :func:`barrier` but waiting only for those tasks."""
+    from jug.io import NoLoad
+
+    context = current_context()
+    if isinstance(obj, NoLoad):
+        return obj
+    deps, _ = scan_dependencies(obj, None)
+    if isinstance(obj, (Task, Tasklet)) and not deps:
+        deps = [obj]
+    hashes = [task.hash() for task in deps]
+    store = context.require_store()
+    missing = _missing(store, hashes)
+    context.record_question("bvalue", hashes, not missing)
+    if missing:
+        context.stopped_at = "bvalue()" + _where(context)
+        raise BarrierError(f"bvalue: {len(missing)} tasks are not finished yet")
+    if hashes:
+        context.stage += 1
+    return value(obj)
+
+
+def _where(context):
+    """`` at line N`` of the jugfile line running now, if known."""
+    import sys
+
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_filename == context.source_path:
+            return f" at line {frame.f_lineno}"
+        frame = frame.f_back
+    return ""
+
+
+def _missing(store, hashes):
+    if not hashes:
+        return []
+    present = store.exists_many(hashes)
+    return [h for h, ok in zip(hashes, present) if not ok]

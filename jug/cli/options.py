@@ -1,0 +1,103 @@
+"""Options shared by every subcommand, declared once.
+
+``jug SUBCOMMAND [JUGFILE] [OPTIONS] [ARGS]... [-- ARGS...]``: jug's own
+options are recognised wherever they stand before ``--``; the positional
+arguments after the jugfile, and everything after ``--``, become the jugfile's
+``sys.argv[1:]``.
+"""
+
+import dataclasses
+import datetime
+import os
+
+import click
+
+
+@dataclasses.dataclass(frozen=True)
+class CommonOptions:
+    """What every command receives: which jugfile, which store, how loud."""
+
+    jugfile: str
+    jugdir: str
+    argv: tuple
+    verbose: str = "quiet"
+    short: bool = False
+    debug: bool = False
+    pdb: bool = False
+    will_cite: bool = False
+    aggressive_unload: bool = False
+
+
+def default_jugdir(jugfile, template="%(jugfile)s.jugdata"):
+    """Expand a --jugdir template as jug does: ``%(jugfile)s`` is the jugfile
+    path without its ``.py`` and ``%(date)s`` is today's date."""
+    stem = jugfile[:-3] if jugfile.endswith(".py") else jugfile
+    return template % {"jugfile": stem, "date": datetime.date.today().isoformat()}
+
+
+def jugfile_arguments(f):
+    """The ``[JUGFILE] [ARGS]...`` positionals plus the common options."""
+    decorators = [
+        click.argument("jugfile", required=False, default=None),
+        click.argument("user_args", nargs=-1, type=click.UNPROCESSED),
+        click.option("--jugdir", default=None, metavar="DIR|URL",
+                     help="Where results live: a directory (default JUGFILE.jugdata), "
+                          "redis://host:port/db, or dict_store[:FILE]."),
+        click.option("--verbose", default="quiet", metavar="LEVEL",
+                     help="Logging level: quiet, info or debug."),
+        click.option("--short", is_flag=True, default=False, help="One-line output."),
+        click.option("--debug", is_flag=True, default=False,
+                     help="Extra checks (e.g. a task must not change its arguments)."),
+        click.option("--pdb", is_flag=True, default=False,
+                     help="Open a debugger when a task raises (implies --debug)."),
+        click.option("--will-cite", is_flag=True, default=False,
+                     help="Do not print the citation request."),
+        click.option("--aggressive-unload", is_flag=True, default=False,
+                     help="Drop results from memory as soon as they are not needed."),
+    ]
+    for decorator in reversed(decorators):
+        f = decorator(f)
+    return f
+
+
+def common_options(jugfile, user_args, jugdir, verbose, short, debug, pdb, will_cite,
+                   aggressive_unload, **_ignored):
+    """Build :class:`CommonOptions` from the click parameters of
+    :func:`jugfile_arguments`."""
+    jugfile = jugfile or "jugfile.py"
+    if jugdir is None:
+        jugdir = os.environ.get("JUGDIR") or default_jugdir(jugfile)
+    elif "%(" in jugdir:
+        jugdir = default_jugdir(jugfile, jugdir)
+    _configure_logging(verbose)
+    return CommonOptions(
+        jugfile=jugfile, jugdir=jugdir, argv=(jugfile,) + tuple(user_args),
+        verbose=verbose, short=short, debug=debug or pdb, pdb=pdb,
+        will_cite=will_cite, aggressive_unload=aggressive_unload,
+    )
+
+
+def _configure_logging(verbose):
+    import logging
+
+    level = {"info": logging.INFO, "debug": logging.DEBUG}.get(verbose.lower())
+    if level is not None:
+        logging.basicConfig(level=level, format="%(levelname)s:%(name)s:%(message)s")
+
+
+def report_errors(function):
+    """Run a command body, turning a JugError into its message on stderr and
+    a non-zero exit (library code raises; only the CLI decides exit codes)."""
+    import functools
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        from jug.errors import JugError
+
+        try:
+            return function(*args, **kwargs)
+        except JugError as error:
+            click.echo(str(error), err=True)
+            raise SystemExit(error.exit_code) from None
+
+    return wrapper

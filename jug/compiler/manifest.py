@@ -1,0 +1,435 @@
+"""The manifest: a traced task graph, persisted in the store.
+
+On-disk format (version :data:`FORMAT_VERSION`), one blob
+``manifest-<key>``::
+
+    b"JUGMANIF"  u32 format version  u32 header length  header (JSON, UTF-8)
+    sections, each little-endian, at the offsets the header gives:
+      hashes       N x 20 bytes   raw task digests
+      name_ids     N x int32      index into header["names"]
+      stages       N x int32      barrier stage that created the task
+      dep_indptr   (N+1) x int32  dependencies, CSR
+      dep_indices  E x int32
+      rev_indptr   (N+1) x int32  dependents, CSR (computed at compile time)
+      rev_indices  E x int32
+      lines        N x int32      jugfile line that created the task (0: unknown)
+
+Status needs only this blob, and reading it decodes no argument and no
+function.  What ``execute`` needs (functions, arguments) is a second blob,
+``payload-<digest>``, named by its content and referenced from the header:
+cloudpickle of the functions (by value for code in the jugfile and the
+user's modules next to it, so executing never imports the jugfile), of the
+jugfile's own functions and classes (to rebuild its module namespace), and of
+every task's arguments with task references stored as graph indices.  One
+pickle for the whole graph, so a large argument shared by many tasks is
+stored once.
+
+The header carries no time stamp, host or pid: two workers tracing the same
+state write the same bytes.
+"""
+
+import dataclasses
+import io
+import json
+import pickle
+import struct
+import sys
+import types
+from array import array
+
+from jug.errors import JugError, ManifestError
+from jug.graph import TaskGraph
+
+MAGIC = b"JUGMANIF"
+FORMAT_VERSION = 1
+_PREFIX = struct.Struct("<8sII")
+_SECTIONS = ("hashes", "name_ids", "stages", "dep_indptr", "dep_indices", "rev_indptr",
+             "rev_indices", "lines")
+
+
+def manifest_key(jugfile, argv):
+    """Blob name of the manifest for this jugfile and arguments (the same on
+    every host that reaches the store)."""
+    import os
+
+    from jug.hash import hash_bytes
+
+    stem = os.path.basename(jugfile)
+    text = "\0".join([stem, *argv[1:]]).encode("utf-8", "surrogateescape")
+    return "manifest-" + hash_bytes(text).decode("ascii")[:24]
+
+
+@dataclasses.dataclass(frozen=True)
+class Question:
+    """A question the trace asked the store: were all these tasks finished?
+
+    ``tasks`` are graph indices, ``extra`` hex hashes of tasks outside the
+    graph (a CompoundTask's outer task); ``upto`` (barriers) means tasks
+    0..upto-1."""
+
+    kind: str
+    answer: bool
+    upto: int = -1
+    tasks: tuple = ()
+    extra: tuple = ()
+
+    def to_json(self):
+        return {"kind": self.kind, "answer": self.answer, "upto": self.upto,
+                "tasks": list(self.tasks), "extra": list(self.extra)}
+
+    @classmethod
+    def from_json(cls, data):
+        return cls(data["kind"], data["answer"], data["upto"], tuple(data["tasks"]),
+                   tuple(data["extra"]))
+
+    def hashes(self, graph):
+        indices = range(self.upto) if self.upto >= 0 else self.tasks
+        return [graph.hashes[i] for i in indices] + list(self.extra)
+
+
+@dataclasses.dataclass(frozen=True)
+class ManifestHeader:
+    """Everything in the manifest besides the arrays."""
+
+    version: int
+    jug_version: str
+    python: str
+    jugfile: str
+    module: str
+    argv: tuple
+    names: tuple
+    task_count: int
+    edge_count: int
+    stopped_at: str | None
+    inputs: tuple  # of freshness.InputState
+    questions: tuple  # of Question
+    payload: str | None  # blob name of the execution payload
+    payload_error: str | None  # why there is no payload (unpicklable argument...)
+    fallbacks: tuple  # ((type name, count), ...): arguments hashed by pickle
+
+
+class Manifest:
+    """A loaded manifest: header, graph, and the payload on demand."""
+
+    def __init__(self, header, graph, lines, blob_name):
+        self.header = header
+        self.graph = graph
+        self.lines = lines
+        self.blob_name = blob_name
+
+    @property
+    def complete(self):
+        return self.header.stopped_at is None
+
+    def to_json(self):
+        graph = self.graph
+        tasks = []
+        for i in range(len(graph)):
+            tasks.append({
+                "index": i, "hash": graph.hashes[i], "name": graph.name(i),
+                "dependencies": [graph.hashes[d] for d in graph.dependencies(i)],
+                "stage": graph.stages[i], "line": self.lines[i],
+            })
+        header = self.header
+        return {
+            "format_version": header.version, "jug_version": header.jug_version,
+            "python": header.python, "jugfile": header.jugfile, "module": header.module,
+            "argv": list(header.argv), "stages": graph.stage_count(),
+            "stopped_at": header.stopped_at,
+            "inputs": [state.to_json() for state in header.inputs],
+            "questions": [q.to_json() for q in header.questions],
+            "payload": header.payload, "payload_error": header.payload_error,
+            "pickled_argument_types": dict(header.fallbacks),
+            "tasks": tasks,
+        }
+
+
+# -- writing ------------------------------------------------------------------
+
+
+def _int32(values):
+    arr = values if isinstance(values, array) and values.typecode == "i" else array("i", values)
+    if sys.byteorder == "big":
+        arr = array("i", arr)
+        arr.byteswap()
+    return arr.tobytes()
+
+
+def encode_manifest(header, graph, lines):
+    """The manifest's bytes (deterministic for the same inputs)."""
+    rev_indptr, rev_indices = graph._reverse()
+    sections = {
+        "hashes": bytes.fromhex("".join(graph.hashes)),
+        "name_ids": _int32(graph.name_ids),
+        "stages": _int32(graph.stages),
+        "dep_indptr": _int32(graph.dep_indptr),
+        "dep_indices": _int32(graph.dep_indices),
+        "rev_indptr": _int32(rev_indptr),
+        "rev_indices": _int32(rev_indices),
+        "lines": _int32(lines),
+    }
+    offsets = {}
+    position = 0
+    for name in _SECTIONS:
+        offsets[name] = [position, len(sections[name])]
+        position += len(sections[name])
+    header_json = {
+        "version": header.version, "jug_version": header.jug_version, "python": header.python,
+        "jugfile": header.jugfile, "module": header.module, "argv": list(header.argv),
+        "names": list(header.names), "task_count": header.task_count,
+        "edge_count": header.edge_count, "stopped_at": header.stopped_at,
+        "inputs": [state.to_json() for state in header.inputs],
+        "questions": [q.to_json() for q in header.questions],
+        "payload": header.payload, "payload_error": header.payload_error,
+        "fallbacks": [list(item) for item in header.fallbacks],
+        "sections": offsets,
+    }
+    header_bytes = json.dumps(header_json, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return b"".join([_PREFIX.pack(MAGIC, FORMAT_VERSION, len(header_bytes)), header_bytes,
+                     *(sections[name] for name in _SECTIONS)])
+
+
+# -- reading ------------------------------------------------------------------
+
+
+def decode_manifest(data, blob_name="manifest"):
+    """A :class:`Manifest` from bytes; ManifestError for a corrupt blob or an
+    unknown version (the caller re-traces)."""
+    from jug.compiler.freshness import InputState
+
+    if len(data) < _PREFIX.size:
+        raise ManifestError(f"manifest {blob_name} is truncated")
+    magic, version, header_length = _PREFIX.unpack_from(data)
+    if magic != MAGIC:
+        raise ManifestError(f"{blob_name} is not a jug manifest")
+    if version != FORMAT_VERSION:
+        raise ManifestError(f"manifest {blob_name} has format version {version}; this jug "
+                            f"reads version {FORMAT_VERSION}")
+    start = _PREFIX.size
+    try:
+        raw = json.loads(data[start:start + header_length])
+        base = start + header_length
+        sections = {}
+        for name in _SECTIONS:
+            offset, length = raw["sections"][name]
+            chunk = data[base + offset: base + offset + length]
+            if len(chunk) != length:
+                raise ManifestError(f"manifest {blob_name} is truncated")
+            sections[name] = chunk
+        header = ManifestHeader(
+            version=version, jug_version=raw["jug_version"], python=raw["python"],
+            jugfile=raw["jugfile"], module=raw["module"], argv=tuple(raw["argv"]),
+            names=tuple(raw["names"]), task_count=raw["task_count"],
+            edge_count=raw["edge_count"], stopped_at=raw["stopped_at"],
+            inputs=tuple(InputState.from_json(row) for row in raw["inputs"]),
+            questions=tuple(Question.from_json(q) for q in raw["questions"]),
+            payload=raw["payload"], payload_error=raw["payload_error"],
+            fallbacks=tuple(tuple(item) for item in raw["fallbacks"]),
+        )
+    except (ValueError, KeyError, TypeError) as error:
+        raise ManifestError(f"manifest {blob_name} is corrupt ({error})") from None
+    hexes = sections["hashes"].hex()
+    hashes = [hexes[i:i + 40] for i in range(0, len(hexes), 40)]
+    arrays = {name: _read_int32(sections[name]) for name in _SECTIONS if name != "hashes"}
+    n = header.task_count
+    if (len(hashes) != n or len(arrays["name_ids"]) != n or len(arrays["dep_indptr"]) != n + 1
+            or len(arrays["dep_indices"]) != header.edge_count):
+        raise ManifestError(f"manifest {blob_name} is corrupt (section sizes disagree)")
+    graph = TaskGraph(hashes, list(header.names), arrays["name_ids"], arrays["stages"],
+                      arrays["dep_indptr"], arrays["dep_indices"])
+    graph._rev = (arrays["rev_indptr"], arrays["rev_indices"])
+    return Manifest(header, graph, arrays["lines"], blob_name)
+
+
+def _read_int32(data):
+    arr = array("i")
+    arr.frombytes(data)
+    if sys.byteorder == "big":
+        arr.byteswap()
+    return arr
+
+
+# -- the execution payload ----------------------------------------------------------
+
+
+class _PayloadPickler:
+    """cloudpickle with tasks replaced by their graph index."""
+
+    def __init__(self, index_of_hash):
+        import cloudpickle
+
+        self.index_of_hash = index_of_hash
+        self.buffer = io.BytesIO()
+        outer = self
+
+        class Pickler(cloudpickle.CloudPickler):
+            def persistent_id(self, obj):
+                from jug.task import Task
+
+                if isinstance(obj, Task):
+                    index = outer.index_of_hash.get(obj.hash().decode("ascii"))
+                    if index is None:
+                        raise pickle.PicklingError(
+                            f"task {obj.name} is referenced but is not part of the graph")
+                    return index
+                return None
+
+        self.pickler = Pickler(self.buffer, protocol=5)
+
+    def dumps(self, obj):
+        self.pickler.dump(obj)
+        return self.buffer.getvalue()
+
+
+def encode_payload(trace, graph):
+    """The execution payload of a trace, or raises PayloadError naming the
+    first task whose function or arguments cannot be pickled."""
+    import cloudpickle
+
+    module = trace.module
+    local = [module.__name__, *trace_local_modules(trace)]
+    registered = []
+    for name in local:
+        mod = sys.modules.get(name)
+        if mod is not None:
+            try:
+                cloudpickle.register_pickle_by_value(mod)
+                registered.append(mod)
+            except (ValueError, TypeError):
+                pass
+    try:
+        functions = []
+        function_index = {}
+        specs = []
+        for task in trace.tasks:
+            key = id(task.f)
+            index = function_index.get(key)
+            if index is None:
+                index = function_index[key] = len(functions)
+                functions.append(task.f)
+            specs.append((index, task.args, task.kwargs, task._needs_value))
+        namespace = {name: obj for name, obj in vars(module).items()
+                     if _defined_in(obj, module.__name__)}
+        index_of_hash = {h: i for i, h in enumerate(graph.hashes)}
+        try:
+            return _PayloadPickler(index_of_hash).dumps(
+                (module.__name__, namespace, functions, specs))
+        except Exception as error:  # find the culprit for the message
+            raise PayloadError(_find_unpicklable(trace, index_of_hash, error)) from error
+    finally:
+        for mod in registered:
+            try:
+                cloudpickle.unregister_pickle_by_value(mod)
+            except (ValueError, KeyError):
+                pass
+
+
+class PayloadError(JugError):
+    """The functions or arguments of some task cannot be pickled."""
+
+
+def _defined_in(obj, module_name):
+    from jug.task import TaskGenerator
+
+    if isinstance(obj, TaskGenerator):
+        return getattr(obj.f, "__module__", None) == module_name
+    return isinstance(obj, (types.FunctionType, type)) and getattr(obj, "__module__", None) == module_name
+
+
+def trace_local_modules(trace):
+    return list(getattr(trace, "local_modules", {}) or {})
+
+
+def _find_unpicklable(trace, index_of_hash, error):
+    for task in trace.tasks:
+        for what, obj in (("function", task.f), ("arguments", (task.args, task.kwargs))):
+            try:
+                _PayloadPickler(index_of_hash).dumps(obj)
+            except Exception as inner:
+                return (f"the {what} of task {task.name} cannot be pickled ({inner}); "
+                        "workers will re-run the jugfile instead of reading the manifest")
+    return f"the jugfile's functions cannot be pickled ({error}); workers will re-run the jugfile"
+
+
+class Payload:
+    """The decoded payload: functions and per-task arguments."""
+
+    def __init__(self, module_name, functions, specs):
+        self.module_name = module_name
+        self.functions = functions
+        self.specs = specs
+
+
+def decode_payload(data, graph, store):
+    """Rebuild functions and arguments; task references become stub tasks
+    that load their value from ``store``.  Installs the jugfile's functions
+    and classes as module ``<jugfile stem>`` (without running it) so results
+    that are instances of jugfile classes pickle and unpickle."""
+    from jug.task import Task
+
+    stubs = {}
+
+    def stub(index):
+        task = stubs.get(index)
+        if task is None:
+            task = stubs[index] = Task._stub(graph.hashes[index].encode("ascii"),
+                                             graph.name(index), store)
+        return task
+
+    class Unpickler(pickle.Unpickler):
+        def persistent_load(self, pid):
+            return stub(pid)
+
+    try:
+        module_name, namespace, functions, specs = Unpickler(io.BytesIO(data)).load()
+    except Exception as error:
+        raise ManifestError(f"the manifest payload cannot be decoded ({error})") from None
+    module = sys.modules.get(module_name)
+    if module is None or not getattr(module, "__jug_traced__", False):
+        module = types.ModuleType(module_name)
+        module.__jug_stub__ = True
+        sys.modules[module_name] = module
+    for name, obj in namespace.items():
+        if not hasattr(module, name):
+            setattr(module, name, obj)
+    return Payload(module_name, functions, specs), stubs
+
+
+class ManifestRunner:
+    """Computes tasks from a decoded payload (see execution.execute_graph)."""
+
+    def __init__(self, graph, payload, stubs, store):
+        self.graph = graph
+        self.payload = payload
+        self.stubs = stubs
+        self.store = store
+
+    def task(self, i):
+        return self._stub(i)
+
+    def _stub(self, i):
+        from jug.task import Task
+
+        task = self.stubs.get(i)
+        if task is None:
+            task = self.stubs[i] = Task._stub(self.graph.hashes[i].encode("ascii"),
+                                              self.graph.name(i), self.store)
+        return task
+
+    def run(self, i):
+        from jug.task import value
+
+        function_index, args, kwargs, needs_value = self.payload.specs[i]
+        f = self.payload.functions[function_index]
+        if needs_value:
+            result = f(*value(args), **value(kwargs))
+        else:
+            result = f(*args, **kwargs)
+        self._stub(i)._result = result
+        return result
+
+    def forget_dependencies(self, i):
+        for dep in self.graph.dependencies(i):
+            stub = self.stubs.get(dep)
+            if stub is not None:
+                stub.unload()

@@ -1,0 +1,152 @@
+"""Tracing: run a jugfile with task creation recorded.
+
+``trace_jugfile`` executes the jugfile as a module named after its file stem
+(``primes.py`` runs as module ``primes``, registered in ``sys.modules`` so
+that its functions pickle and ``import primes`` finds it), with a fresh
+:class:`jug.context.JugContext` collecting every task.  It stops cleanly at an
+unmet ``barrier()``/``bvalue()``.  The result is a :class:`Trace`: the
+:class:`jug.graph.TaskGraph`, the live Task objects in graph order, the
+module, and the questions the trace asked the store.
+"""
+
+import dataclasses
+import os
+import sys
+import traceback
+import types
+
+from jug.context import JugContext, set_context, using_context
+from jug.errors import JugfileError
+from jug.graph import TaskGraphBuilder
+
+
+@dataclasses.dataclass(frozen=True)
+class Trace:
+    """What one run of a jugfile produced."""
+
+    jugfile: str
+    module: types.ModuleType
+    graph: object  # jug.graph.TaskGraph
+    tasks: tuple  # the live Task objects, graph.hashes[i] == tasks[i].hash()
+    context: JugContext
+    stopped_at: str | None  # "barrier"/"bvalue" when the trace stopped early
+
+    @property
+    def complete(self):
+        return self.stopped_at is None
+
+
+def module_name(jugfile):
+    """The module a jugfile runs as: its file name without ``.py``."""
+    base = os.path.basename(jugfile)
+    return base[:-3] if base.endswith(".py") else base
+
+
+def read_jugfile(jugfile):
+    """The jugfile's code object; a syntax error becomes a JugfileError
+    that shows file, line and a caret."""
+    try:
+        with open(jugfile, "rb") as handle:
+            source = handle.read()
+    except FileNotFoundError:
+        raise JugfileError(
+            f"jugfile not found: {jugfile} (give the jugfile as the first argument, "
+            "e.g. `jug execute primes.py`)", filename=jugfile) from None
+    except OSError as error:
+        raise JugfileError(f"cannot read jugfile {jugfile}: {error.strerror}",
+                           filename=jugfile) from None
+    try:
+        return compile(source, jugfile, "exec", dont_inherit=True)
+    except SyntaxError as error:
+        raise jugfile_syntax_error(jugfile, error) from None
+
+
+def jugfile_syntax_error(jugfile, error):
+    line = (error.text or "").rstrip("\n")
+    col = error.offset or 0
+    caret = ""
+    if line:
+        stripped = line.lstrip()
+        caret = "\n    " + stripped + "\n    " + " " * max(0, col - 1 - (len(line) - len(stripped))) + "^"
+    message = f'  File "{jugfile}", line {error.lineno}{caret}\nSyntaxError: {error.msg}'
+    return JugfileError(message, filename=jugfile, lineno=error.lineno or 0, col=col,
+                        source_line=line)
+
+
+def trace_jugfile(jugfile, store, argv=None, persistent=False, context=None):
+    """Run ``jugfile`` recording its tasks; returns a :class:`Trace`.
+
+    ``argv`` becomes ``sys.argv`` (default ``[jugfile]``).  With
+    ``persistent`` the context stays active afterwards (``jug.init``), so
+    ``value(task)`` keeps working in the caller."""
+    code = read_jugfile(jugfile)
+    name = module_name(jugfile)
+    module = types.ModuleType(name)
+    module.__file__ = os.path.abspath(jugfile)
+    module.__builtins__ = __builtins__
+    sys.modules[name] = module
+    _prepare_sys_path(jugfile)
+    sys.argv = list(argv) if argv is not None else [jugfile]
+    if context is None:
+        context = JugContext(store=store, running=True)
+    context.source_path = code.co_filename
+    from jug.barrier import BarrierError
+
+    if persistent:
+        set_context(context)
+        _run_module(code, module, jugfile, BarrierError)
+    else:
+        with using_context(context):
+            _run_module(code, module, jugfile, BarrierError)
+    graph, tasks = build_graph(context.tasks)
+    return Trace(jugfile=jugfile, module=module, graph=graph, tasks=tasks,
+                 context=context, stopped_at=context.stopped_at)
+
+
+def _prepare_sys_path(jugfile):
+    directory = os.path.dirname(os.path.abspath(jugfile))
+    for path in (os.getcwd(), directory):
+        if path not in sys.path:
+            sys.path.insert(0, path)
+
+
+def _run_module(code, module, jugfile, barrier_error):
+    try:
+        exec(code, module.__dict__)
+    except barrier_error:
+        return
+    except SystemExit:
+        raise
+    except Exception as error:
+        raise jugfile_runtime_error(jugfile, error) from error
+
+
+def jugfile_runtime_error(jugfile, error):
+    """A JugfileError for an exception raised while the jugfile ran, with the
+    traceback trimmed to the jugfile's own frames and below."""
+    frames = traceback.extract_tb(error.__traceback__)
+    path = os.path.abspath(jugfile)
+    first = next((i for i, f in enumerate(frames) if os.path.abspath(f.filename) == path), 0)
+    frames = frames[first:]
+    where = next((f for f in reversed(frames) if os.path.abspath(f.filename) == path), None)
+    lines = ["Traceback (most recent call last):", *"".join(traceback.format_list(frames)).rstrip("\n").split("\n")]
+    lines.extend(traceback.format_exception_only(type(error), error)[-1].rstrip("\n").split("\n"))
+    lines.append(f"jug: the jugfile {jugfile} raised {type(error).__name__} while it was "
+                 f"being run{f' (line {where.lineno})' if where else ''}; fix it and run jug again.")
+    return JugfileError("\n".join(lines), filename=jugfile,
+                        lineno=where.lineno if where else 0, source_line=where.line if where else None)
+
+
+def build_graph(tasks):
+    """The TaskGraph of ``tasks`` (creation order) and the de-duplicated task
+    objects aligned with it."""
+    builder = TaskGraphBuilder()
+    kept = []
+    for task in tasks:
+        digest = task.hash().decode("ascii")
+        before = len(builder.hashes)
+        builder.add(digest, task.name, [dep.hash().decode("ascii") for dep in task._dependencies],
+                    stage=task._stage)
+        if len(builder.hashes) > before:
+            kept.append(task)
+    return builder.build(), tuple(kept)

@@ -1,0 +1,319 @@
+"""Running the tasks of a graph: one worker's loop.
+
+Any number of workers, in any number of processes and hosts, may run
+:func:`execute_graph` on the same graph and store at once: a task runs only
+under its store lock, and a worker re-checks that the result is absent after
+locking, so no task runs twice.  The loop keeps, per task, the number of
+unfinished dependencies; finishing a task makes its dependents ready
+(Kahn's algorithm), so picking the next task costs O(1) and a whole graph
+O(N + E).  When nothing is ready the worker rescans the store (one listing),
+retries locks held elsewhere (reclaiming stale ones: dead holder on this host,
+or an expired heartbeat) and backs off exponentially up to
+``wait_cycle_time``; it gives up after ``wait_cycle_time * nr_wait_cycles``
+seconds without progress.
+
+The graph says *what* depends on what; a ``runner`` says how to compute task
+``i`` (from live Task objects of a trace, or from a manifest).
+"""
+
+import collections
+import dataclasses
+import logging
+import os
+import random
+import sys
+import threading
+import time
+import traceback
+
+from jug.errors import JugError
+from jug.hooks import jug_hook
+
+log = logging.getLogger("jug")
+
+
+@dataclasses.dataclass(frozen=True)
+class ExecuteOptions:
+    """How a worker behaves (the ``jug execute`` options)."""
+
+    wait_cycle_time: float = 12.0
+    nr_wait_cycles: int = 150
+    keep_going: bool = False
+    keep_failed: bool = False
+    aggressive_unload: bool = False
+    debug: bool = False
+    pdb: bool = False
+    select: object = None  # callable(name) -> bool, or None for every task
+
+
+class ExecutionState:
+    """Mutable bookkeeping of one ``jug execute`` (across barrier stages).
+
+    ``executed`` and ``loaded`` count tasks per name (run here / found done);
+    ``failed`` holds the hashes of tasks that raised here; ``errors`` the
+    (task name, hash, formatted traceback) of each."""
+
+    def __init__(self):
+        self.executed = collections.Counter()
+        self.loaded = collections.Counter()
+        self.failed = set()
+        self.errors = []
+        self.seen_loaded = set()
+
+
+@dataclasses.dataclass(frozen=True)
+class StageOutcome:
+    """How :func:`execute_graph` ended."""
+
+    all_finished: bool  # every (selected) task of the graph has a result
+    gave_up: bool  # stopped waiting for tasks locked elsewhere or blocked by failures
+    failed: bool  # some task raised in this worker
+
+
+class TaskFailed(JugError):
+    """A task raised and ``--keep-going`` was not given."""
+
+
+class _Heartbeat:
+    """Refreshes the lease of the lock a worker holds while its task runs."""
+
+    def __init__(self, store, period):
+        self.store = store
+        self.period = period
+        self.key = None
+        self._wake = threading.Event()
+        self._thread = None
+
+    def hold(self, key):
+        self.key = key
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="jug-heartbeat", daemon=True)
+            self._thread.start()
+
+    def release(self):
+        self.key = None
+
+    def _loop(self):
+        while True:
+            self._wake.wait(self.period)
+            key = self.key
+            if key is not None:
+                try:
+                    self.store.heartbeat([key])
+                except Exception as error:  # a missed heartbeat is retried next period
+                    log.warning("jug: could not refresh the lock of %s: %s", key, error)
+
+
+def execute_graph(graph, runner, store, options, state, heartbeat_period=60.0):
+    """Run every runnable task of ``graph`` that nobody else has run.
+
+    ``runner.run(i)`` computes task ``i`` (its dependencies are finished);
+    ``runner.task(i)`` gives an object passed to hooks; ``runner.forget(i)``
+    drops a result from memory."""
+    n = len(graph)
+    hashes = graph.hashes
+    indptr, indices = graph.dep_indptr, graph.dep_indices
+    selected = _selection(graph, options.select)
+    finished = bytearray(n)
+    failed_here = bytearray(n)
+    pending = [0] * n
+    for i in range(n):
+        pending[i] = indptr[i + 1] - indptr[i]
+
+    ready = collections.deque()
+
+    def mark_finished(i):
+        finished[i] = 1
+        for dependent in graph.dependents(i):
+            pending[dependent] -= 1
+            if pending[dependent] == 0 and not finished[dependent]:
+                ready.appendleft(dependent)
+
+    def note_loaded(i):
+        if hashes[i] not in state.seen_loaded:
+            state.seen_loaded.add(hashes[i])
+            state.loaded[graph.name(i)] += 1
+
+    keys = store.list_keys()
+    for i in range(n):
+        if hashes[i] in keys:
+            note_loaded(i)
+            mark_finished(i)
+    for i in range(n):
+        if pending[i] == 0 and not finished[i]:
+            ready.append(i)
+    # Start at a different place in the ready list in each worker so that
+    # workers do not all contend for the same first tasks.
+    if len(ready) > 1:
+        ready.rotate(-random.Random(os.getpid() ^ int(time.time() * 1000)).randrange(len(ready)))
+
+    heartbeat = _Heartbeat(store, heartbeat_period)
+    blocked = set()
+    budget = options.wait_cycle_time * options.nr_wait_cycles
+    idle_since = None
+    backoff = min(0.05, options.wait_cycle_time)
+    any_failed = False
+
+    while True:
+        progressed = False
+        while ready:
+            i = ready.popleft()
+            if finished[i] or failed_here[i] or not selected[i]:
+                continue
+            digest = hashes[i]
+            if digest in state.failed:
+                failed_here[i] = 1
+                continue
+            if not store.lock(digest):
+                blocked.add(i)
+                continue
+            keep_lock = False
+            try:
+                blocked.discard(i)
+                if store.exists(digest):
+                    note_loaded(i)
+                    mark_finished(i)
+                    progressed = True
+                    continue
+                task = runner.task(i)
+                jug_hook("execute.task-pre-execute", (task,))
+                heartbeat.hold(digest)
+                try:
+                    result = runner.run(i)
+                finally:
+                    heartbeat.release()
+                store.save(digest, result)
+                state.executed[graph.name(i)] += 1
+                mark_finished(i)
+                progressed = True
+                if options.aggressive_unload:
+                    runner.forget_dependencies(i)
+                jug_hook("execute.task-executed1", (task,))
+            except Exception as error:
+                any_failed = True
+                failed_here[i] = 1
+                state.failed.add(digest)
+                text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+                state.errors.append((graph.name(i), digest, text))
+                if options.keep_failed:
+                    store.fail(digest)
+                    keep_lock = True
+                if options.pdb:
+                    _post_mortem(error)
+                if not options.keep_going:
+                    raise TaskFailed(_failure_message(graph.name(i), digest, text,
+                                                      bool(graph.dependents(i)))) from error
+                print(_failure_message(graph.name(i), digest, text, bool(graph.dependents(i))),
+                      file=sys.stderr)
+            finally:
+                if not keep_lock:
+                    store.unlock(digest)
+
+        if progressed:
+            idle_since = None
+            backoff = min(0.05, options.wait_cycle_time)
+        # Anything left that could still run (here or elsewhere)?
+        if not _work_left(graph, finished, failed_here, selected, state):
+            return StageOutcome(all_finished=_all_finished(finished, selected),
+                                gave_up=False, failed=any_failed)
+        # Learn what other workers finished.
+        keys = store.list_keys()
+        for i in range(n):
+            if not finished[i] and hashes[i] in keys:
+                note_loaded(i)
+                mark_finished(i)
+                progressed = True
+        locks = store.list_locks()
+        for i in list(blocked):
+            lock = locks.get(hashes[i])
+            if lock is None:
+                ready.append(i)  # released without a result: try it ourselves
+                blocked.discard(i)
+            elif lock.failed:
+                failed_here[i] = 1
+                blocked.discard(i)
+            elif lock.is_stale() and store.break_stale_lock(hashes[i]):
+                log.warning("jug: reclaimed the stale lock of %s (held by %s pid %s)",
+                            graph.name(i), lock.host, lock.pid)
+                ready.append(i)
+                blocked.discard(i)
+        if ready or progressed:
+            continue
+        if not blocked:
+            # nothing is running anywhere that we know of: the rest depends on failures
+            return StageOutcome(all_finished=_all_finished(finished, selected), gave_up=True,
+                                failed=any_failed)
+        now = time.monotonic()
+        if idle_since is None:
+            idle_since = now
+        elif now - idle_since >= budget:
+            log.info("No tasks can be run!")
+            return StageOutcome(all_finished=False, gave_up=True, failed=any_failed)
+        time.sleep(backoff)
+        backoff = min(backoff * 2, options.wait_cycle_time)
+        for i in list(blocked):
+            ready.append(i)
+        blocked.clear()
+
+
+def _selection(graph, select):
+    n = len(graph)
+    if select is None:
+        return b"\x01" * n
+    matches = [select(name) for name in graph.names]
+    return bytes(1 if matches[graph.name_ids[i]] else 0 for i in range(n))
+
+
+def _work_left(graph, finished, failed_here, selected, state):
+    """Is there a selected, unfinished task not blocked by a failure?"""
+    n = len(graph)
+    blocked_by_failure = bytearray(n)
+    indptr, indices = graph.dep_indptr, graph.dep_indices
+    for i in range(n):
+        if failed_here[i]:
+            blocked_by_failure[i] = 1
+            continue
+        for k in range(indptr[i], indptr[i + 1]):
+            if blocked_by_failure[indices[k]]:
+                blocked_by_failure[i] = 1
+                break
+    return any(selected[i] and not finished[i] and not blocked_by_failure[i] for i in range(n))
+
+
+def _all_finished(finished, selected):
+    return all(finished[i] for i in range(len(finished)) if selected[i])
+
+
+def _failure_message(name, digest, text, has_dependents):
+    message = f"jug: task {name} (hash {digest}) raised an exception:\n{text.rstrip()}"
+    if has_dependents:
+        message += "\njug: other tasks depend on this one; they will not run until it succeeds."
+    return message
+
+
+def _post_mortem(error):
+    try:
+        from IPython.core.debugger import Pdb as debugger_class
+    except ImportError:
+        from pdb import Pdb as debugger_class
+    debugger_class().interaction(None, error.__traceback__)
+
+
+class TraceRunner:
+    """Computes tasks from the live Task objects of a trace."""
+
+    def __init__(self, tasks):
+        self.tasks = tasks
+
+    def task(self, i):
+        return self.tasks[i]
+
+    def run(self, i):
+        task = self.tasks[i]
+        result = task.compute()
+        task._result = result
+        return result
+
+    def forget_dependencies(self, i):
+        for dep in self.tasks[i]._dependencies:
+            dep.unload()

@@ -1,0 +1,58 @@
+"""Hooks: user functions called at points of ``jug execute``.
+
+Names: ``execute.task-loadable(task)``, ``execute.task-pre-execute(task)``
+(lock held), ``execute.task-executed1(task)`` (after a success; may call
+``sys.exit`` to stop between tasks), ``execute.finished_pre_status()`` and
+``execute.finished_post_status()``.
+"""
+
+_HOOK_NAMES = (
+    "execute.task-loadable",
+    "execute.task-pre-execute",
+    "execute.task-executed1",
+    "execute.finished_pre_status",
+    "execute.finished_post_status",
+)
+
+_hooks = {name: [] for name in _HOOK_NAMES}
+_registered_once = set()
+
+
+def _check_name(name):
+    if name not in _hooks:
+        raise ValueError(f"jug.hooks: unknown hook {name!r}; known hooks: {', '.join(_HOOK_NAMES)}")
+
+
+def register_hook(name, f=None):
+    """Call ``f`` at hook ``name``; without ``f``, a decorator."""
+    _check_name(name)
+    if f is None:
+        def decorator(function):
+            _hooks[name].append(function)
+            return function
+        return decorator
+    _hooks[name].append(f)
+    return f
+
+
+def register_hook_once(name, code, f):
+    """Register ``f`` for ``name`` unless ``(name, code)`` was registered before."""
+    _check_name(name)
+    if (name, code) in _registered_once:
+        return
+    _registered_once.add((name, code))
+    _hooks[name].append(f)
+
+
+def jug_hook(name, args=(), kwargs=None):
+    """Call every function registered for ``name``; returns their results."""
+    functions = _hooks[name]
+    if not functions:
+        return []
+    return [f(*args, **(kwargs or {})) for f in functions]
+
+
+def reset_all_hooks():
+    for functions in _hooks.values():
+        functions.clear()
+    _registered_once.clear()

@@ -1,0 +1,172 @@
+"""The library functions behind the commands: open the store, get a fresh
+manifest of the jugfile, and run, report or check its tasks.
+
+Each command-line command calls exactly one function here.  None of them
+runs the jugfile while its manifest is fresh.
+"""
+
+import sys
+import time
+
+
+def open_project_store(options):
+    from jug.store import open_store
+
+    return open_store(options.jugdir)
+
+
+def load_manifest(options, store, keys=None):
+    """``(manifest, trace or None)``: a fresh manifest, re-traced if needed."""
+    from jug.compiler.build import obtain_manifest
+
+    return obtain_manifest(options.jugfile, store, argv=options.argv, keys=keys)
+
+
+def _pending_stage_text(manifest):
+    if manifest.complete:
+        return None
+    return (f"the jugfile stopped at {manifest.header.stopped_at}: more tasks will appear "
+            "once the tasks before it are finished")
+
+
+def print_status(options, out=None):
+    """``jug status``: print the table; 0 when every task is finished."""
+    from jug.io import print_task_summary_table
+    from jug.status import status_report
+
+    out = out or sys.stdout
+    with open_project_store(options) as store:
+        keys = store.list_keys()
+        manifest, trace = load_manifest(options, store, keys)
+        if trace is not None:
+            keys = store.list_keys()  # the trace may have saved results (CachedFunction)
+        report = status_report(manifest.graph, store, _pending_stage_text(manifest), keys)
+    if options.short:
+        print(report.short_line(), file=out)
+    else:
+        print_task_summary_table(options, report.groups(), file=out)
+        stages = manifest.graph.stage_count()
+        if stages > 1:
+            print(f"{stages} barrier stages known.", file=out)
+    if report.pending_stage:
+        print(f"Note: {report.pending_stage}.", file=out)
+    return 0 if report.all_finished else 1
+
+
+def check(options):
+    """``jug check``: True when every task (of every stage) is finished."""
+    from jug.status import all_finished
+
+    with open_project_store(options) as store:
+        keys = store.list_keys()
+        manifest, trace = load_manifest(options, store, keys)
+        if trace is not None:
+            keys = store.list_keys()
+        return manifest.complete and all_finished(manifest.graph, keys)
+
+
+def sleep_until(options, poll_time):
+    """``jug sleep-until``: wait for every task; 1 if failures block progress."""
+    from jug.graph import FAILED
+    from jug.status import status_report
+
+    with open_project_store(options) as store:
+        while True:
+            keys = store.list_keys()
+            manifest, _ = load_manifest(options, store, keys)
+            report = status_report(manifest.graph, store, _pending_stage_text(manifest))
+            if report.all_finished:
+                return 0
+            if report.count(FAILED):
+                print(f"jug: {report.count(FAILED)} tasks failed; nothing more will finish "
+                      "until they are fixed (see `jug cleanup --failed-only`).", file=sys.stderr)
+                return 1
+            time.sleep(poll_time)
+
+
+def make_runner(options, store, manifest, trace):
+    """How to compute tasks: the live trace if we have one, else the
+    manifest's payload (re-running the jugfile only when the payload could
+    not be pickled).  Returns ``(graph, runner)``."""
+    from jug.execution import TraceRunner
+
+    if trace is not None:
+        return trace.graph, TraceRunner(trace.tasks)
+    header = manifest.header
+    data = store.get_blob(header.payload) if header.payload else None
+    if data is not None:
+        from jug.compiler.manifest import ManifestRunner, decode_payload
+
+        payload, stubs = decode_payload(data, manifest.graph, store)
+        return manifest.graph, ManifestRunner(manifest.graph, payload, stubs, store)
+    from jug.compiler.trace import trace_jugfile
+
+    print(f"jug: {header.payload_error or 'the manifest payload is missing'}", file=sys.stderr)
+    trace = trace_jugfile(options.jugfile, store, argv=options.argv)
+    return trace.graph, TraceRunner(trace.tasks)
+
+
+def execute(options, execute_options, check_environment=True, out=None):
+    """``jug execute``: run tasks until none is left, moving on to the next
+    barrier stage whenever one completes; returns the exit code."""
+    import signal
+
+    from jug.execution import ExecutionState, TaskFailed, execute_graph
+    from jug.hooks import jug_hook
+    from jug.io import print_task_summary_table
+
+    out = out or sys.stdout
+    if check_environment:
+        from jug.hooks.exit_checks import register_default_checks
+
+        register_default_checks()
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    state = ExecutionState()
+    failed = False
+    known = None
+    with open_project_store(options) as store:
+        while True:
+            manifest, trace = load_manifest(options, store)
+            if known == (len(manifest.graph), manifest.header.stopped_at):
+                break  # the barrier did not open (its tasks were not selected)
+            known = (len(manifest.graph), manifest.header.stopped_at)
+            graph, runner = make_runner(options, store, manifest, trace)
+            try:
+                outcome = execute_graph(graph, runner, store, execute_options, state)
+            except TaskFailed as error:
+                print(str(error), file=sys.stderr)
+                return 1
+            failed = failed or outcome.failed
+            if manifest.complete or not outcome.all_finished:
+                break
+    jug_hook("execute.finished_pre_status")
+    if not options.will_cite:
+        print(CITATION, file=out)
+    print_task_summary_table(options, [("Executed", dict(state.executed)),
+                                       ("Loaded", dict(state.loaded))], file=out)
+    jug_hook("execute.finished_post_status")
+    if failed:
+        print(f"jug: {len(state.errors)} tasks failed: "
+              + ", ".join(sorted({name for name, _, _ in state.errors})), file=sys.stderr)
+        return 1
+    if not outcome.all_finished:
+        print("jug: some tasks could not be run (they are running elsewhere or depend on "
+              "failed tasks); see `jug status`.", file=sys.stderr)
+    return 0
+
+
+def _exit_on_sigterm(signum, frame):
+    # unwinds through the running task, whose `finally` releases its lock
+    sys.exit(1)
+
+
+CITATION = """\
+If you use Jug in a published research paper please cite:
+
+    Coelho, L.P., (2017). Jug: Software for Parallel Reproducible Computation in
+    Python. Journal of Open Research Software. 5(1), p.30.
+
+    http://doi.org/10.5334/jors.161
+
+Use the --will-cite option to suppress this message
+"""

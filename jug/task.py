@@ -1,0 +1,542 @@
+"""Tasks: lazy function calls whose results live in a store.
+
+``Task(f, *args, **kwargs)`` records a call; calling a :class:`TaskGenerator`
+does the same with nicer syntax.  A task's identity is the canonical hash of
+its name and arguments (``jug.hash``); arguments may contain other tasks (in
+lists, tuples, dicts, or through ``__jug_dependencies__``), which become its
+dependencies.  :class:`Tasklet` is a light view on a task's result (``t[0]``)
+that is recomputed rather than stored.
+
+The task is hashed when it is created: its dependencies were created before
+it, so their hashes are already known and no recursion over the graph is ever
+needed (a 100,000-task chain is fine).
+"""
+
+import functools
+
+from jug.context import current_context
+from jug.errors import JugError
+
+__all__ = [
+    "Task",
+    "Tasklet",
+    "TaskGenerator",
+    "iteratetask",
+    "recursive_dependencies",
+    "return_tuple",
+    "topological_sort",
+    "value",
+    "describe",
+]
+
+_UNLOADED = object()
+
+# Containers this long have their dependency scan memoized by identity: the
+# same big list passed to many tasks is walked once per trace.
+_MEMO_MIN_LEN = 32
+
+
+def task_name(f):
+    """``module.name`` of a task function, as jug prints it."""
+    return f"{getattr(f, '__module__', None) or '__main__'}.{f.__name__}"
+
+
+class TaskletMixin:
+    """What Task and Tasklet share: indexing gives a Tasklet, and iteration is
+    refused (a task's length is unknown until it runs)."""
+
+    def __getitem__(self, index):
+        return Tasklet(self, _ItemGetter(index))
+
+    def __iter__(self):
+        raise NotImplementedError(
+            "a Task cannot be iterated before it has run: use "
+            "jug.iteratetask(task, n) to unpack n results, or bvalue(task) to "
+            "wait for its value"
+        )
+
+    def __jug_value__(self):
+        return self.value()
+
+    def __jug_dependencies__(self):
+        return [self]
+
+
+class Task(TaskletMixin):
+    """A lazy call of ``f(*args, **kwargs)`` whose result is kept in the store.
+
+    Attributes: ``name`` (``module.function``), ``f``, ``args``, ``kwargs``.
+    """
+
+    _line = 0  # the jugfile line that created the task, when traced
+
+    def __init__(self, f, *args, **kwargs):
+        if isinstance(f, TaskGenerator):
+            f = f.f
+        if isinstance(f, functools.partial):
+            args = f.args + args
+            kwargs = {**(f.keywords or {}), **kwargs}
+            f = f.func
+        if getattr(f, "__name__", None) == "<lambda>":
+            raise ValueError(
+                "jug.Task: a lambda cannot be a task function (its name is not "
+                "stable); define the function with `def` at module level"
+            )
+        self._init_named(f, task_name(f), args, kwargs)
+
+    def _init_named(self, f, name, args, kwargs):
+        self.f = f
+        self.args = args
+        self.kwargs = kwargs
+        self._name = name
+        self._result = _UNLOADED
+        self._hash = None
+        context = current_context()
+        self._context = context
+        self._stage = context.stage
+        self._dependencies, self._needs_value = scan_dependencies(
+            (args, kwargs), context.dependency_memo)
+        self._hash = self._compute_hash(context)
+        context.register(self)
+        if context.source_path is not None:
+            self._line = _creation_line(context.source_path)
+
+    @classmethod
+    def _stub(cls, digest, name, store):
+        """A task known only by hash and name (executing from a manifest):
+        it can load its value, nothing more."""
+        task = cls.__new__(cls)
+        task.f, task.args, task.kwargs = None, (), {}
+        task._name, task._hash, task._result = name, digest, _UNLOADED
+        task._context = _StoreHolder(store)
+        task._stage, task._dependencies, task._needs_value = 0, [], False
+        return task
+
+    # -- identity -----------------------------------------------------------
+
+    @property
+    def name(self):
+        return self._name
+
+    @name.setter
+    def name(self, name):
+        self._name = name
+        self._hash = None
+
+    def hash(self):
+        """The task's identity: 40 hexadecimal digits, as bytes."""
+        if self._hash is None:
+            self._hash = self._compute_hash(self._context)
+        return self._hash
+
+    def _compute_hash(self, context):
+        from jug.hash import hash_task
+
+        return hash_task(self._name, self.args, self.kwargs, memo=context.hash_memo)
+
+    def __jug_hash__(self):
+        return self.hash()
+
+    def _set_hash(self, digest):
+        """Force the hash (CompoundTask: the pseudo-task stands for its outer task)."""
+        self._hash = digest
+
+    # -- dependencies ---------------------------------------------------------
+
+    def dependencies(self):
+        """The tasks this one needs, each once, in argument order."""
+        return iter(self._dependencies)
+
+    # -- store ---------------------------------------------------------------
+
+    @property
+    def store(self):
+        store = self._context.store
+        if store is None:
+            store = current_context().require_store()
+        return store
+
+    def can_load(self, store=None):
+        return (store or self.store).exists(self.hash())
+
+    def can_run(self):
+        return all(dep.is_loaded() or dep.can_load() for dep in self._dependencies)
+
+    def is_loaded(self):
+        return self._result is not _UNLOADED
+
+    def load(self):
+        from jug.errors import ResultMissing
+
+        try:
+            self._result = self.store.load(self.hash())
+        except ResultMissing as error:
+            raise JugError(
+                f"the result of task {self._name} (hash {self.hash().decode()}) is not "
+                f"available yet: run `jug execute` first ({error})"
+            ) from None
+        return self._result
+
+    def unload(self):
+        self._result = _UNLOADED
+
+    def unload_recursive(self):
+        for task in [self, *recursive_dependencies(self)]:
+            task.unload()
+
+    def value(self):
+        if self._result is _UNLOADED:
+            self.load()
+        return self._result
+
+    result = property(value, doc="The task's result (loaded from the store if needed).")
+
+    def invalidate(self):
+        """Remove this task's stored result (not recursive)."""
+        self.unload()
+        return self.store.remove(self.hash())
+
+    # -- running -------------------------------------------------------------
+
+    def compute(self):
+        """Call the function on the values of the arguments; nothing is saved."""
+        if self._needs_value:
+            return self.f(*value(self.args), **value(self.kwargs))
+        return self.f(*self.args, **self.kwargs)
+
+    def run(self, force=None, save=True, debug_mode=False):
+        """Compute the result, save it (unless ``save`` is false) and keep it
+        in memory.  ``debug_mode`` checks the task did not change its own
+        arguments."""
+        if not self.can_run():
+            raise JugError(
+                f"task {self._name} cannot run: some of its dependencies have no result yet"
+            )
+        before = self._rehash() if debug_mode else None
+        result = self.compute()
+        if debug_mode and self._rehash() != before:
+            raise RuntimeError(
+                f"jug: Hash value of task (name: {self._name}) changed unexpectedly: "
+                "the task modified its arguments"
+            )
+        if save:
+            self.store.save(self.hash(), result)
+        self._result = result
+        return result
+
+    def _rehash(self):
+        from jug.hash import hash_task
+
+        return hash_task(self._name, self.args, self.kwargs)
+
+    # -- locks ---------------------------------------------------------------
+
+    def lock(self):
+        return self.store.lock(self.hash())
+
+    def unlock(self):
+        self.store.unlock(self.hash())
+
+    def is_locked(self):
+        return self.store.is_locked(self.hash())
+
+    def fail(self):
+        return self.store.fail(self.hash())
+
+    def is_failed(self):
+        return self.store.is_failed(self.hash())
+
+    def __str__(self):
+        return f"Task: {self._name}()"
+
+    def __repr__(self):
+        return f"Task({self._name}, args={self.args!r}, kwargs={self.kwargs!r})"
+
+
+class _StoreHolder:
+    """Stands in for a context where only the store matters."""
+
+    __slots__ = ("store",)
+
+    def __init__(self, store):
+        self.store = store
+
+
+def _creation_line(path):
+    """The line of ``path`` (the jugfile) that is creating a task now."""
+    import sys
+
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_filename == path:
+            return frame.f_lineno
+        frame = frame.f_back
+    return 0
+
+
+class _ItemGetter:
+    """``t[index]`` as a Tasklet operation; the index may itself be a task."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index):
+        self.index = index
+
+    def __call__(self, base_value):
+        return base_value[value(self.index)]
+
+    def __jug_hash__(self):
+        from jug.hash import hash_one
+
+        return hash_one(("jug.task._getitem", self.index))
+
+    def __jug_dependencies__(self):
+        return [self.index]
+
+    def __repr__(self):
+        return f"[{self.index!r}]"
+
+
+class Tasklet(TaskletMixin):
+    """``f(value(base))`` computed on demand and never stored.
+
+    Created by ``task[i]`` (and slicing); ``Tasklet(task, f)`` makes one
+    explicitly, ``f`` may be a lambda."""
+
+    def __init__(self, base, f):
+        self.base = base
+        self.f = f
+        self._hash = None
+
+    def value(self):
+        return self.f(value(self.base))
+
+    def can_load(self):
+        return self.base.can_load() and all(
+            dep.can_load() for dep in _operation_dependencies(self.f)
+        )
+
+    def is_loaded(self):
+        return self.base.is_loaded()
+
+    def dependencies(self):
+        return iter([self.base, *_operation_dependencies(self.f)])
+
+    def __jug_dependencies__(self):
+        return [self.base, *_operation_dependencies(self.f)]
+
+    def unload(self):
+        self.base.unload()
+
+    def unload_recursive(self):
+        self.base.unload_recursive()
+
+    def hash(self):
+        if self._hash is None:
+            from jug.hash import hash_one
+
+            self._hash = hash_one(("Tasklet", self.base, self.f))
+        return self._hash
+
+    def __jug_hash__(self):
+        return self.hash()
+
+    @property
+    def name(self):
+        return "tasklet"
+
+    def __repr__(self):
+        return f"Tasklet({self.base!r}, {self.f!r})"
+
+
+def _operation_dependencies(f):
+    """Tasks a Tasklet operation needs besides its base (``r[z]`` needs ``z``)."""
+    if isinstance(f, _ItemGetter):
+        deps, _ = scan_dependencies(f.index, None)
+        return deps
+    return []
+
+
+def scan_dependencies(obj, memo):
+    """The base tasks reachable in ``obj`` (each once, in order) and whether
+    ``obj`` holds anything ``value()`` must replace.
+
+    Walks lists, tuples and dicts (subclasses too, as jug does) and anything
+    with ``__jug_dependencies__``, with an explicit stack.  ``memo`` maps
+    ``id(container)`` to the answer for long containers already walked, so a
+    big list passed to many tasks is walked once."""
+    found = {}
+    needs_value = False
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Task):
+            found.setdefault(id(item), item)
+            needs_value = True
+        elif isinstance(item, (list, tuple, dict)):
+            if memo is not None and item is not obj and len(item) >= _MEMO_MIN_LEN:
+                entry = memo.get(id(item))
+                if entry is None:
+                    entry = (item, *scan_dependencies(item, memo))
+                    memo[id(item)] = entry
+                for dep in entry[1]:
+                    found.setdefault(id(dep), dep)
+                needs_value = needs_value or entry[2]
+                continue
+            values = item.values() if isinstance(item, dict) else item
+            # reversed, so that popping visits the arguments in order
+            stack.extend(reversed(list(values)))
+        elif not isinstance(item, type):
+            dependencies = getattr(item, "__jug_dependencies__", None)
+            if dependencies is not None:
+                needs_value = True
+                stack.extend(reversed(list(dependencies())))
+            elif hasattr(item, "__jug_value__"):
+                needs_value = True
+    return list(found.values()), needs_value
+
+
+def value(obj):
+    """Replace tasks by their results, recursively through exact lists,
+    tuples and dicts; objects with ``__jug_value__`` give that instead."""
+    kind = type(obj)
+    if kind is list:
+        return [value(item) for item in obj]
+    if kind is tuple:
+        return tuple(value(item) for item in obj)
+    if kind is dict:
+        return {key: value(item) for key, item in obj.items()}
+    if isinstance(obj, (Task, Tasklet)):
+        return obj.__jug_value__()
+    jug_value = getattr(obj, "__jug_value__", None)
+    if jug_value is not None and not isinstance(obj, type):
+        return jug_value()
+    return obj
+
+
+def recursive_dependencies(task, max_level=-1):
+    """Every task ``task`` depends on, directly or not, each once (depth
+    first).  ``max_level`` limits the depth; negative or None means no limit.
+    Iterative: a chain of any length works."""
+    if max_level is None:
+        max_level = -1
+    seen = set()
+    stack = [(dep, 1) for dep in reversed(list(task.dependencies()))]
+    while stack:
+        dep, level = stack.pop()
+        if max_level >= 0 and level > max_level:
+            continue
+        if id(dep) in seen:
+            continue
+        seen.add(id(dep))
+        yield dep
+        stack.extend((child, level + 1) for child in reversed(list(dep.dependencies())))
+
+
+def topological_sort(tasks):
+    """Sort ``tasks`` in place so that every task comes after its
+    dependencies (a stable order otherwise)."""
+    position = {id(t): i for i, t in enumerate(tasks)}
+    ordered = []
+    visited = set()
+    for root in list(tasks):
+        if id(root) in visited:
+            continue
+        stack = [(root, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                ordered.append(node)
+                continue
+            if id(node) in visited:
+                continue
+            visited.add(id(node))
+            stack.append((node, True))
+            for dep in reversed(list(node.dependencies())):
+                if id(dep) in position and id(dep) not in visited:
+                    stack.append((dep, False))
+    tasks[:] = ordered
+
+
+class TaskGenerator:
+    """Decorator: calling the decorated function creates a :class:`Task`.
+
+    ``@TaskGenerator def f(x): ...`` then ``f(2)`` is ``Task(f, 2)``.  The
+    plain function is available as ``.f``."""
+
+    _jug_is_task_generator = True
+
+    def __init__(self, f):
+        self.f = f
+        functools.update_wrapper(self, f)
+
+    def __call__(self, *args, **kwargs):
+        return Task(self.f, *args, **kwargs)
+
+    def __jug_hash__(self):
+        from jug.hash import hash_one
+
+        return hash_one(("TaskGenerator", task_name(self.f)))
+
+    def __repr__(self):
+        return f"TaskGenerator({task_name(self.f)})"
+
+
+def iteratetask(base, n):
+    """``a, b = iteratetask(t, 2)``: the n Tasklets ``t[0] .. t[n-1]``."""
+    return tuple(base[i] for i in range(n))
+
+
+def return_tuple(n):
+    """Decorator above ``@TaskGenerator``: the call returns ``n`` Tasklets
+    and the result is checked to have length ``n`` when the task runs."""
+
+    def decorator(generator):
+        if not isinstance(generator, TaskGenerator):
+            generator = TaskGenerator(generator)
+        checked = _TupleChecked(generator.f, n)
+        functools.update_wrapper(checked, generator.f)
+
+        @functools.wraps(generator.f)
+        def call(*args, **kwargs):
+            return iteratetask(Task(checked, *args, **kwargs), n)
+
+        return call
+
+    return decorator
+
+
+class _TupleChecked:
+    """A task function that must return a sequence of length ``n``."""
+
+    def __init__(self, f, n):
+        self.f = f
+        self.n = n
+
+    def __call__(self, *args, **kwargs):
+        result = self.f(*args, **kwargs)
+        if len(result) != self.n:
+            raise ValueError(f"Expected a tuple of size {self.n} got {len(result)}")
+        return result
+
+
+def describe(task):
+    """A nested dict describing ``task``: name, arguments and metadata."""
+
+    def describe_value(obj):
+        if isinstance(obj, Task):
+            return describe(obj)
+        if isinstance(obj, Tasklet):
+            return {"name": "tasklet", "operation": repr(obj.f), "base": describe_value(obj.base)}
+        if type(obj) in (list, tuple):
+            return [describe_value(item) for item in obj]
+        if type(obj) is dict:
+            return {key: describe_value(item) for key, item in obj.items()}
+        return obj
+
+    return {
+        "name": task.name,
+        "args": [describe_value(arg) for arg in task.args],
+        "kwargs": {key: describe_value(arg) for key, arg in task.kwargs.items()},
+        "meta": task.store.metadata(task.hash()),
+    }

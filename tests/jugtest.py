@@ -1,0 +1,59 @@
+"""Helpers for tests that drive jug through its front door."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+from click.testing import CliRunner
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def write(path, text):
+    """Write dedented ``text`` to ``path`` (parents created); returns the path."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as handle:
+        handle.write(textwrap.dedent(text).lstrip("\n"))
+    return str(path)
+
+
+def jug_env(**extra):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = REPO + os.pathsep + env.get("PYTHONPATH", "")
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def jug_command(*args):
+    return [sys.executable, "-c", "import sys; from jug.cli import main; sys.exit(main())", *map(str, args)]
+
+
+def run_jug(*args, cwd, env=None, timeout=120, check=None):
+    """Run ``jug ARGS`` in a fresh process; returns the CompletedProcess.
+    ``check`` asserts the exit code, showing the output on failure."""
+    proc = subprocess.run(jug_command(*args), cwd=cwd, env=env or jug_env(), capture_output=True,
+                          text=True, timeout=timeout)
+    if check is not None:
+        assert proc.returncode == check, f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    return proc
+
+
+def start_jug(*args, cwd, env=None):
+    return subprocess.Popen(jug_command(*args), cwd=cwd, env=env or jug_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def invoke(*args, cwd, expect=0):
+    """Run ``jug ARGS`` in this process with click's CliRunner."""
+    from jug.cli import main
+
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    finally:
+        os.chdir(old)
+    if expect is not None:
+        assert result.exit_code == expect, f"exit {result.exit_code}\n{result.output}"
+    return result
