@@ -170,3 +170,33 @@ If you use Jug in a published research paper please cite:
 
 Use the --will-cite option to suppress this message
 """
+
+
+def invalidate(options, name=None, pattern=None, out=None):
+    """``jug invalidate``: remove the results of the tasks matching
+    ``name``/``pattern`` and of everything downstream of them."""
+    from jug.graph import closure
+    from jug.io import print_task_summary_table
+    from jug.selection import matcher_from_options
+
+    out = out or sys.stdout
+    matches = matcher_from_options(name, pattern)
+    with open_project_store(options) as store:
+        manifest, _ = load_manifest(options, store)
+        graph = manifest.graph
+        matching_names = {i for i, task_name in enumerate(graph.names) if matches(task_name)}
+        seeds = [i for i in range(len(graph)) if graph.name_ids[i] in matching_names]
+        if not seeds:
+            print("No results invalidated.", file=out)
+            return 0
+        doomed = closure(graph, seeds, downstream=True)
+        removed = store.remove_many([graph.hashes[i] for i in doomed])
+    if not removed:
+        print("Tasks invalidated, but no results removed", file=out)
+        return 0
+    counts = {}
+    for i in doomed:
+        if graph.hashes[i] in removed:
+            counts[graph.name(i)] = counts.get(graph.name(i), 0) + 1
+    print_task_summary_table(options, [("Invalidated", counts)], file=out)
+    return 0

@@ -16,5 +16,6 @@ decode = encode
 
 
 def isgood(text):
-    """Plain text we are looking for contains a known word."""
-    return b"jug" in text.tobytes()
+    """Plain text is printable ASCII and contains a word we know is there
+    (eight letters long, so all four letters of the key must be right)."""
+    return bool(((text >= 32) & (text < 127)).all()) and b"parallel" in text.tobytes()

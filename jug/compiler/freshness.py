@@ -41,9 +41,24 @@ def is_system_path(path):
     return real.startswith(_SYSTEM_PREFIXES) or "site-packages" in real or "dist-packages" in real
 
 
+def _from_import_system():
+    """Is the audited call made by the import machinery (which lists
+    directories and reads modules; imports are fingerprinted separately)?"""
+    frame = sys._getframe(2)
+    for _ in range(4):
+        if frame is None:
+            return False
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
+
+
 def _audit(event, args):
     recorder = _active_recorder
     if recorder is None or recorder.thread != threading.get_ident():
+        return
+    if event not in ("open", "os.listdir", "os.scandir", "glob.glob") or _from_import_system():
         return
     if event == "open":
         path, mode, flags = args

@@ -1,0 +1,31 @@
+"""``jug compile``: trace a jugfile into its manifest."""
+
+import click
+
+from jug.cli.options import common_options, jugfile_arguments, report_errors
+
+
+@click.command("compile")
+@jugfile_arguments
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the whole manifest as JSON on stdout (tasks with hash, name, "
+                   "dependencies, stage and creating line).")
+@click.option("--check-determinism", is_flag=True,
+              help="Trace twice in separate processes (different PYTHONHASHSEED, shifted "
+                   "clock) and fail if any task hash differs.")
+@report_errors
+def command(as_json, check_determinism, **params):
+    """Trace the jugfile into a manifest (the task graph) and save it in the
+    store.  Other commands do this by themselves whenever the manifest is
+    missing or stale; run it to see the summary, to get the graph as JSON, or
+    to fail early in CI.
+
+    \b
+    Example:
+        jug compile primes.py
+        jug compile primes.py --json > graph.json
+    """
+    from jug.compiler.commands import compile_command
+
+    raise SystemExit(compile_command(common_options(**params), as_json=as_json,
+                                     check_determinism=check_determinism))
