@@ -13,6 +13,7 @@ needed (a 100,000-task chain is fine).
 """
 
 import functools
+import sys
 
 from jug.context import current_context
 from jug.errors import JugError
@@ -94,8 +95,11 @@ class Task(TaskletMixin):
         context = current_context()
         self._context = context
         self._stage = context.stage
-        self._dependencies, self._needs_value = scan_dependencies(
-            (args, kwargs), context.dependency_memo)
+        if kwargs or not _all_leaves(args):
+            self._dependencies, self._needs_value = scan_dependencies(
+                (args, kwargs), context.dependency_memo)
+        else:
+            self._dependencies, self._needs_value = [], False
         self._hash = self._compute_hash(context)
         context.register(self)
         if context.source_path is not None:
@@ -104,12 +108,14 @@ class Task(TaskletMixin):
     @classmethod
     def _stub(cls, digest, name, store):
         """A task known only by hash and name (executing from a manifest):
-        it can load its value, nothing more."""
-        task = cls.__new__(cls)
-        task.f, task.args, task.kwargs = None, (), {}
-        task._name, task._hash, task._result = name, digest, _UNLOADED
-        task._context = _StoreHolder(store)
-        task._stage, task._dependencies, task._needs_value = 0, [], False
+        it can load its value, nothing more.  ``store`` may be shared by many
+        stubs through a :func:`stub_context`."""
+        task = object.__new__(cls)
+        attributes = dict(_STUB_ATTRIBUTES)
+        attributes["_name"] = name
+        attributes["_hash"] = digest
+        attributes["_context"] = store if isinstance(store, _StoreHolder) else _StoreHolder(store)
+        task.__dict__ = attributes
         return task
 
     # -- identity -----------------------------------------------------------
@@ -253,6 +259,15 @@ class Task(TaskletMixin):
         return f"Task({self._name}, args={self.args!r}, kwargs={self.kwargs!r})"
 
 
+_STUB_ATTRIBUTES = {"f": None, "args": (), "kwargs": {}, "_result": _UNLOADED, "_stage": 0,
+                    "_dependencies": (), "_needs_value": False}
+
+
+def stub_context(store):
+    """What stubs created with :meth:`Task._stub` share to reach ``store``."""
+    return _StoreHolder(store)
+
+
 class _StoreHolder:
     """Stands in for a context where only the store matters."""
 
@@ -262,10 +277,15 @@ class _StoreHolder:
         self.store = store
 
 
+def _all_leaves(args):
+    for arg in args:
+        if type(arg) not in _LEAF_TYPES:
+            return False
+    return True
+
+
 def _creation_line(path):
     """The line of ``path`` (the jugfile) that is creating a task now."""
-    import sys
-
     frame = sys._getframe(2)
     while frame is not None:
         if frame.f_code.co_filename == path:
@@ -357,6 +377,10 @@ def _operation_dependencies(f):
     return []
 
 
+# Values that can hold no task: skipped at once by the dependency scan.
+_LEAF_TYPES = frozenset({int, float, str, bytes, bool, type(None), complex})
+
+
 def scan_dependencies(obj, memo):
     """The base tasks reachable in ``obj`` (each once, in order) and whether
     ``obj`` holds anything ``value()`` must replace.
@@ -370,6 +394,8 @@ def scan_dependencies(obj, memo):
     stack = [obj]
     while stack:
         item = stack.pop()
+        if type(item) in _LEAF_TYPES:
+            continue
         if isinstance(item, Task):
             found.setdefault(id(item), item)
             needs_value = True

@@ -258,21 +258,21 @@ class _PayloadPickler:
     def __init__(self, index_of_hash):
         import cloudpickle
 
+        from jug.task import Task
+
         self.index_of_hash = index_of_hash
         self.buffer = io.BytesIO()
-        outer = self
+        lookup = index_of_hash.get
 
         class Pickler(cloudpickle.CloudPickler):
             def persistent_id(self, obj):
-                from jug.task import Task
-
-                if isinstance(obj, Task):
-                    index = outer.index_of_hash.get(obj.hash().decode("ascii"))
-                    if index is None:
-                        raise pickle.PicklingError(
-                            f"task {obj.name} is referenced but is not part of the graph")
-                    return index
-                return None
+                if not isinstance(obj, Task):
+                    return None
+                index = lookup(obj.hash().decode("ascii"))
+                if index is None:
+                    raise pickle.PicklingError(
+                        f"task {obj.name} is referenced but is not part of the graph")
+                return index
 
         self.pickler = Pickler(self.buffer, protocol=5)
 
@@ -365,15 +365,18 @@ def decode_payload(data, graph, store):
     that load their value from ``store``.  Installs the jugfile's functions
     and classes as module ``<jugfile stem>`` (without running it) so results
     that are instances of jugfile classes pickle and unpickle."""
-    from jug.task import Task
+    from jug.task import Task, stub_context
 
     stubs = {}
+    holder = stub_context(store)
+    hashes, names, name_ids = graph.hashes, graph.names, graph.name_ids
+    make = Task._stub
 
     def stub(index):
         task = stubs.get(index)
         if task is None:
-            task = stubs[index] = Task._stub(graph.hashes[index].encode("ascii"),
-                                             graph.name(index), store)
+            task = stubs[index] = make(hashes[index].encode("ascii"), names[name_ids[index]],
+                                       holder)
         return task
 
     class Unpickler(pickle.Unpickler):
@@ -399,10 +402,13 @@ class ManifestRunner:
     """Computes tasks from a decoded payload (see execution.execute_graph)."""
 
     def __init__(self, graph, payload, stubs, store):
+        from jug.task import stub_context
+
         self.graph = graph
         self.payload = payload
         self.stubs = stubs
         self.store = store
+        self.holder = stub_context(store)
 
     def task(self, i):
         return self._stub(i)
@@ -413,7 +419,7 @@ class ManifestRunner:
         task = self.stubs.get(i)
         if task is None:
             task = self.stubs[i] = Task._stub(self.graph.hashes[i].encode("ascii"),
-                                              self.graph.name(i), self.store)
+                                              self.graph.name(i), self.holder)
         return task
 
     def run(self, i):

@@ -17,7 +17,6 @@ import types
 
 from jug.context import JugContext, set_context, using_context
 from jug.errors import JugfileError
-from jug.graph import TaskGraphBuilder
 
 
 @dataclasses.dataclass(frozen=True)
@@ -139,14 +138,51 @@ def jugfile_runtime_error(jugfile, error):
 
 def build_graph(tasks):
     """The TaskGraph of ``tasks`` (creation order) and the de-duplicated task
-    objects aligned with it."""
-    builder = TaskGraphBuilder()
-    kept = []
+    objects aligned with it.  Tasks with the same hash are one task."""
+    from array import array
+
+    from jug.errors import GraphError
+    from jug.graph import TaskGraph
+
+    index_of_hash = {}
+    index_of_object = {}
+    hashes, kept = [], []
+    names, name_index = [], {}
+    name_ids, stages = array("i"), array("i")
+    indptr, indices = array("i", [0]), array("i")
     for task in tasks:
-        digest = task.hash().decode("ascii")
-        before = len(builder.hashes)
-        builder.add(digest, task.name, [dep.hash().decode("ascii") for dep in task._dependencies],
-                    stage=task._stage)
-        if len(builder.hashes) > before:
-            kept.append(task)
-    return builder.build(), tuple(kept)
+        digest = task.hash()
+        existing = index_of_hash.get(digest)
+        if existing is not None:
+            index_of_object[id(task)] = existing
+            continue
+        deps = []
+        for dep in task._dependencies:
+            dep_index = index_of_object.get(id(dep))
+            if dep_index is None:
+                dep_index = index_of_hash.get(dep.hash())
+                if dep_index is None:
+                    raise GraphError(
+                        f"task {task.name} depends on a task ({dep.name}, hash "
+                        f"{dep.hash().decode()}) that was never created in this jugfile; a "
+                        "common cause is changing a task's argument after creating the task")
+            deps.append(dep_index)
+        index = len(hashes)
+        index_of_hash[digest] = index
+        index_of_object[id(task)] = index
+        hashes.append(digest)
+        kept.append(task)
+        name = task.name
+        name_id = name_index.get(name)
+        if name_id is None:
+            name_id = name_index[name] = len(names)
+            names.append(name)
+        name_ids.append(name_id)
+        stages.append(task._stage)
+        if len(deps) > 1:
+            deps = sorted(set(deps))
+        indices.extend(deps)
+        indptr.append(len(indices))
+    hex_hashes = [digest.decode("ascii") for digest in hashes]
+    graph = TaskGraph(hex_hashes, names, name_ids, stages, indptr, indices)
+    return graph, tuple(kept)
