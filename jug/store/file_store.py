@@ -1,0 +1,489 @@
+"""The file store: results, locks and blobs as files under one directory.
+
+This module owns the on-disk layout of a jugdir::
+
+    <dir>/<h[:2]>/<h[2:]>      the result of task h (header + payload, see base)
+    <dir>/locks/<name>.lock    a lock: JSON {host, pid, created, token}
+    <dir>/tempfiles/           files being written, renamed into place when whole
+    <dir>/blobs/<name>         manifest blobs
+
+Directories are created when first needed.  Works on a local disk and on NFS
+(v3 or later: ``O_CREAT|O_EXCL`` and ``rename`` are atomic there).
+
+Durability: a result can always be recomputed and every load verifies its
+length and CRC32, so results are not fsynced unless ``fsync=True`` (or the
+environment variable ``JUG_FSYNC=1``): a crash may lose or tear the last
+results, which are then recomputed.  Blobs are fsynced with their directory.
+A lock taken is not fsynced either (a lock lost in a crash belonged to a
+worker the crash killed), but ``fail`` makes the failed mark durable.  A lock's
+heartbeat is its file's mtime; a failed lock has mtime 1 (epoch + 1 s), so
+both are read with one ``stat``.
+"""
+
+import errno
+import itertools
+import os
+import re
+import secrets
+import threading
+import time
+
+from jug.errors import ResultMissing, StoreError
+from jug.store.base import (DEFAULT_LEASE, ENC_NPY, PayloadWriter, Store,
+                            decode_result, encode_result, iso_time, lock_record,
+                            pack_header, parse_lock_record, plain_ndarray, result_key,
+                            store_name, write_npy)
+
+#: arrays larger than this are streamed to the file rather than encoded in memory
+STREAM_ABOVE = 4 * 1024 * 1024
+_FAILED_MTIME_NS = 1_000_000_000
+_HEX = frozenset("0123456789abcdef")
+_HEX_RUN = re.compile(r"[0-9a-f]*")
+_NAME_38 = re.compile(r"[0-9a-f]{38}")
+
+
+def env_fsync():
+    """Is ``JUG_FSYNC`` set to a true value (1, true, yes, on)?"""
+    return os.environ.get("JUG_FSYNC", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def fsync_dir(path):
+    """Make the entries of directory ``path`` durable (no-op where a
+    directory cannot be fsynced)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as error:
+        if error.errno in (errno.EINVAL, errno.ENOTSUP, errno.EACCES):
+            return
+        raise
+    try:
+        os.fsync(fd)
+    except OSError as error:
+        if error.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+            raise
+    finally:
+        os.close(fd)
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    written = os.write(fd, view)
+    while written < len(view):
+        written += os.write(fd, view[written:])
+
+
+def _unlink_if_present(path):
+    """Unlink ``path``; did it exist?"""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _mark_failed(path):
+    """Set the failed mark (mtime 1) on lock file ``path``, durably; did it exist?"""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        os.utime(fd, ns=(_FAILED_MTIME_NS, _FAILED_MTIME_NS))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return True
+
+
+def _touch(path):
+    """Set ``path``'s mtime to now; its new stat, or None if it is gone."""
+    now = time.time_ns()
+    try:
+        os.utime(path, ns=(now, now))
+        return os.stat(path)
+    except FileNotFoundError:
+        return None
+
+
+def _read_all(fd):
+    size = os.fstat(fd).st_size
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    pos = 0
+    while pos < size:
+        count = os.readv(fd, [view[pos:]])
+        if count == 0:  # shrank while we read: return what is there
+            return buffer[:pos]
+        pos += count
+    return buffer
+
+
+class FileStore(Store):
+    """Results, locks and blobs as files under ``path``."""
+
+    def __init__(self, path, fsync=None, lease=DEFAULT_LEASE):
+        self.url = os.fspath(path)
+        stripped = self.url.rstrip("/") or "/"
+        self.path = os.path.abspath(stripped)
+        self.fsync = env_fsync() if fsync is None else bool(fsync)
+        self.lease = lease
+        self._locks = os.path.join(self.path, "locks")
+        self._tempfiles = os.path.join(self.path, "tempfiles")
+        self._blobs = os.path.join(self.path, "blobs")
+        self._counter = itertools.count()
+        self._temp_prefix = self._new_temp_prefix()
+        # lock name -> (st_dev, st_ino, st_mtime_ns) of the lock file we created;
+        # guarded by _mutex, as a heartbeat thread refreshes while tasks run
+        self._held = {}
+        self._mutex = threading.Lock()
+
+    def describe(self):
+        return self.path
+
+    # -- helpers --------------------------------------------------------------
+
+    def _result_path(self, key):
+        return f"{self.path}/{key[:2]}/{key[2:]}"
+
+    def _lock_path(self, name):
+        return f"{self._locks}/{name}.lock"
+
+    @staticmethod
+    def _new_temp_prefix():
+        return f"{secrets.token_hex(6)}-{os.getpid()}-"
+
+    def _makedirs(self, path):
+        try:
+            os.makedirs(path, exist_ok=True)
+        except OSError as error:
+            raise StoreError(f"could not create directory {path} ({error.strerror}): check "
+                             "that --jugdir names a writable location") from error
+
+    def _create_temp(self):
+        """A new file in tempfiles/: (path, fd)."""
+        for _ in range(100):
+            path = f"{self._tempfiles}/{self._temp_prefix}{next(self._counter)}"
+            try:
+                return path, os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            except FileNotFoundError:
+                self._makedirs(self._tempfiles)
+            except FileExistsError:  # a forked copy of this store uses our prefix
+                self._temp_prefix = self._new_temp_prefix()
+            except OSError as error:
+                raise StoreError(f"could not create a file in {self._tempfiles} "
+                                 f"({error.strerror}): check that --jugdir is writable "
+                                 "and the disk not full") from error
+        raise StoreError(f"could not create a temporary file in {self._tempfiles}: "
+                         "every name tried exists; remove stale files from it")
+
+    def _write_temp(self, writer, durable):
+        """Write a new temporary file with ``writer(fd)``; its path."""
+        temp, fd = self._create_temp()
+        try:
+            writer(fd)
+            if durable:
+                os.fsync(fd)
+        except BaseException as error:
+            os.close(fd)
+            os.unlink(temp)
+            if isinstance(error, OSError):
+                raise StoreError(f"could not write {temp} ({error.strerror}): is the "
+                                 "disk full?") from error
+            raise
+        os.close(fd)
+        return temp
+
+    def _rename_into(self, temp, final):
+        try:
+            os.rename(temp, final)
+        except FileNotFoundError:
+            self._makedirs(os.path.dirname(final))
+            os.rename(temp, final)
+
+    # -- results ----------------------------------------------------------------
+
+    def save(self, key, value):
+        key = result_key(key)
+        if plain_ndarray(value) and value.nbytes > STREAM_ABOVE:
+            def writer(fd):
+                _stream_array(fd, value)
+        else:
+            data = encode_result(value, key=key)
+
+            def writer(fd):
+                _write_all(fd, data)
+        temp = self._write_temp(writer, self.fsync)
+        final = self._result_path(key)
+        self._rename_into(temp, final)
+        if self.fsync:
+            fsync_dir(os.path.dirname(final))
+
+    def load(self, key):
+        key = result_key(key)
+        path = self._result_path(key)
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            raise ResultMissing(f"no result for task {key}: {path} does not exist "
+                                f"(store {self.path}); `jug execute` computes it") from None
+        try:
+            buffer = _read_all(fd)
+        finally:
+            os.close(fd)
+        return decode_result(buffer, key, path)
+
+    def exists(self, key):
+        return os.path.exists(self._result_path(result_key(key)))
+
+    def exists_many(self, keys):
+        keys = [result_key(key) for key in keys]
+        if len(keys) <= 256:
+            return [os.path.exists(self._result_path(key)) for key in keys]
+        present = self.list_keys()
+        return [key in present for key in keys]
+
+    def list_keys(self):
+        keys = set()
+        try:
+            top = os.scandir(self.path)
+        except FileNotFoundError:
+            return keys
+        with top:
+            for entry in top:
+                prefix = entry.name
+                if len(prefix) != 2 or not _HEX.issuperset(prefix) or not entry.is_dir():
+                    continue
+                try:
+                    names = os.listdir(entry.path)
+                except FileNotFoundError:
+                    continue
+                if set(map(len, names)) <= {38} and _HEX_RUN.fullmatch("".join(names)):
+                    keys.update(map(prefix.__add__, names))  # all valid: the usual case
+                else:
+                    keys.update(prefix + name for name in names if _NAME_38.fullmatch(name))
+        return keys
+
+    def remove(self, key):
+        path = self._result_path(result_key(key))
+        if not _unlink_if_present(path):
+            return False
+        if self.fsync:
+            fsync_dir(os.path.dirname(path))
+        return True
+
+    def metadata(self, key):
+        try:
+            mtime = os.stat(self._result_path(result_key(key))).st_mtime
+        except FileNotFoundError:
+            return {"computed": False, "completed": None}
+        return {"computed": True, "completed": iso_time(mtime)}
+
+    # -- locks ------------------------------------------------------------------
+
+    def lock(self, key):
+        name = store_name(key)
+        path = self._lock_path(name)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+        try:
+            fd = os.open(path, flags, 0o666)
+        except FileExistsError:
+            return False
+        except FileNotFoundError:
+            self._makedirs(self._locks)
+            try:
+                fd = os.open(path, flags, 0o666)
+            except FileExistsError:
+                return False
+        except OSError as error:
+            raise StoreError(f"could not create lock {path} ({error.strerror}): check that "
+                             "--jugdir is writable") from error
+        try:
+            _write_all(fd, lock_record(f"{self._temp_prefix}{next(self._counter)}",
+                                       time.time()))
+            if self.fsync:
+                os.fsync(fd)
+            stat = os.fstat(fd)
+        except OSError as error:
+            os.close(fd)
+            os.unlink(path)
+            raise StoreError(f"could not write lock {path} ({error.strerror}): is the "
+                             "disk full?") from error
+        os.close(fd)
+        with self._mutex:
+            self._held[name] = (stat.st_dev, stat.st_ino, stat.st_mtime_ns)
+        return True
+
+    def _still_ours(self, name):
+        """The lock file's path if it is still the one we created, else None
+        (and forget it).  Called with _mutex held."""
+        identity = self._held.get(name)
+        if identity is None:
+            return None
+        path = self._lock_path(name)
+        try:
+            stat = os.stat(path)
+        except FileNotFoundError:
+            del self._held[name]
+            return None
+        if (stat.st_dev, stat.st_ino, stat.st_mtime_ns) != identity:
+            del self._held[name]
+            return None
+        return path
+
+    def unlock(self, key):
+        name = store_name(key)
+        with self._mutex:
+            path = self._still_ours(name)
+            if path is None:
+                return False
+            del self._held[name]
+            return _unlink_if_present(path)
+
+    def is_locked(self, key):
+        return os.path.exists(self._lock_path(store_name(key)))
+
+    def fail(self, key):
+        name = store_name(key)
+        with self._mutex:
+            path = self._still_ours(name)
+            if path is None:
+                return False
+            if not _mark_failed(path):
+                del self._held[name]
+                return False
+            dev, ino, _ = self._held[name]
+            # still ours (so unlock removes it) but never refreshed again
+            self._held[name] = (dev, ino, _FAILED_MTIME_NS)
+        fsync_dir(self._locks)
+        return True
+
+    def is_failed(self, key):
+        try:
+            return os.stat(self._lock_path(store_name(key))).st_mtime_ns == _FAILED_MTIME_NS
+        except FileNotFoundError:
+            return False
+
+    def _read_lock(self, path, name):
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        try:
+            mtime_ns = os.fstat(fd).st_mtime_ns
+            data = os.read(fd, 65536)
+        finally:
+            os.close(fd)
+        return parse_lock_record(name, data, mtime_ns / 1e9, mtime_ns == _FAILED_MTIME_NS)
+
+    def lock_info(self, key):
+        name = store_name(key)
+        return self._read_lock(self._lock_path(name), name)
+
+    def list_locks(self):
+        locks = {}
+        try:
+            entries = os.scandir(self._locks)
+        except FileNotFoundError:
+            return locks
+        with entries:
+            for entry in entries:
+                if entry.name.endswith(".lock"):
+                    name = entry.name[:-5]
+                    info = self._read_lock(entry.path, name)
+                    if info is not None:
+                        locks[name] = info
+        return locks
+
+    def heartbeat(self, keys):
+        lost = set()
+        names = [store_name(key) for key in keys]
+        with self._mutex:
+            for name in names:
+                if name not in self._held or self._held[name][2] == _FAILED_MTIME_NS:
+                    continue
+                path = self._still_ours(name)
+                stat = None if path is None else _touch(path)
+                if stat is None:
+                    self._held.pop(name, None)
+                    lost.add(name)
+                else:
+                    self._held[name] = (stat.st_dev, stat.st_ino, stat.st_mtime_ns)
+        return lost
+
+    def _remove_lock_if_unchanged(self, info):
+        path = self._lock_path(info.key)
+        grave = f"{self._tempfiles}/reclaim-{secrets.token_hex(8)}"
+        try:
+            os.rename(path, grave)
+        except FileNotFoundError:
+            if os.path.isdir(self._tempfiles):
+                return False  # the lock is gone
+            self._makedirs(self._tempfiles)
+            try:
+                os.rename(path, grave)
+            except FileNotFoundError:
+                return False
+        # The rename made us the only one who can remove it; check it is
+        # still the acquisition we judged (not re-taken or refreshed since).
+        now = self._read_lock(grave, info.key)
+        if now is not None and (now.token, now.failed, now.heartbeat) == (
+                info.token, info.failed, info.heartbeat):
+            os.unlink(grave)
+            return True
+        try:
+            os.link(grave, path)  # put it back, unless someone took the lock meanwhile
+        except FileExistsError:
+            pass
+        os.unlink(grave)
+        return False
+
+    # -- blobs ------------------------------------------------------------------
+
+    def _blob_path(self, name):
+        return f"{self._blobs}/{store_name(name, 'blob name')}"
+
+    def put_blob(self, name, data):
+        final = self._blob_path(name)
+
+        def writer(fd):
+            _write_all(fd, data)
+            # a precise mtime makes (size, mtime_ns) change with every write
+            now = time.time_ns()
+            os.utime(fd, ns=(now, now))
+
+        temp = self._write_temp(writer, durable=True)
+        self._rename_into(temp, final)
+        fsync_dir(self._blobs)
+
+    def get_blob(self, name):
+        try:
+            fd = os.open(self._blob_path(name), os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        try:
+            return bytes(_read_all(fd))
+        finally:
+            os.close(fd)
+
+    def remove_blob(self, name):
+        if not _unlink_if_present(self._blob_path(name)):
+            return False
+        fsync_dir(self._blobs)
+        return True
+
+    def blob_info(self, name):
+        try:
+            stat = os.stat(self._blob_path(name))
+        except FileNotFoundError:
+            return None
+        return stat.st_size, stat.st_mtime_ns
+
+
+def _stream_array(fd, array):
+    """Write a large array's result to ``fd`` without a copy in memory: a
+    placeholder header, the npy payload, then the real header."""
+    start = time.time()
+    os.write(fd, pack_header(ENC_NPY, start, 0, 0))
+    writer = PayloadWriter(lambda data: _write_all(fd, data))
+    write_npy(array, writer)
+    os.pwrite(fd, pack_header(ENC_NPY, start, writer.length, writer.crc), 0)

@@ -1,0 +1,345 @@
+"""The Redis store: results, locks and blobs in one Redis database.
+
+This module owns the key layout in Redis::
+
+    result:<h>     the result of task h: raw bytes (header + payload, see base)
+    lock:<name>    a lock: b'L' + JSON {host, pid, created, token}, with an expiry
+                   of ``lease`` seconds that the holder's heartbeat renews;
+                   a failed lock is b'F' + the same JSON, without expiry
+    blob:<name>    a hash {data, version}; versions come from the counter
+                   jug:blob-version, so they never repeat
+
+Every operation that must be atomic is one command (``SET NX PX``) or one Lua
+script (unlock, fail, heartbeat: compare the value with ours, then act; stale
+lock removal: compare the token, then delete).  Listing uses ``SCAN``, never
+``KEYS``; batch queries are pipelined.  Blobs are as durable as the server's
+persistence settings make them.
+
+redis-py is imported when a store is opened, never before.
+"""
+
+import functools
+import secrets
+import threading
+import time
+
+from jug.errors import ResultMissing, StoreError
+from jug.store.base import (DEFAULT_LEASE, HEADER, Store, decode_result,
+                            encode_result, iso_time, lock_record, parse_lock_record,
+                            result_key, saved_at, store_name)
+
+#: seconds to wait for a TCP connection before saying the server is unreachable
+CONNECT_TIMEOUT = 2.0
+#: seconds to wait for any one reply
+SOCKET_TIMEOUT = 60.0
+#: keys per pipeline in batch queries (bounds the memory of one round trip)
+BATCH = 10_000
+
+_UNLOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+_FAIL = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+"""
+_HEARTBEAT = """
+local lost = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('GET', key) == ARGV[i + 1] then
+    redis.call('PEXPIRE', key, ARGV[1])
+  else
+    lost[#lost + 1] = i
+  end
+end
+return lost
+"""
+_REMOVE_IF_TOKEN = """
+local value = redis.call('GET', KEYS[1])
+if not value or string.sub(value, 1, 1) ~= ARGV[2] then return 0 end
+local ok, record = pcall(cjson.decode, string.sub(value, 2))
+local token = ''
+if ok and type(record) == 'table' and record.token then token = tostring(record.token) end
+if token ~= ARGV[1] then return 0 end
+return redis.call('DEL', KEYS[1])
+"""
+_PUT_BLOB = """
+local version = redis.call('INCR', KEYS[2])
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'data', ARGV[1], 'version', version)
+return version
+"""
+_BLOB_VERSION = "jug:blob-version"
+_HELD, _FAILED = b"L", b"F"
+
+
+def _talks_to_redis(what):
+    """Turn redis-py errors raised by the method into StoreError."""
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except self._redis_error as error:
+                raise self._error(what, error) from error
+        return wrapper
+    return decorate
+
+
+class RedisStore(Store):
+    """Results, locks and blobs in the Redis database named by ``url``
+    (``redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]``, ``rediss://...`` for TLS,
+    ``unix:///PATH/redis.sock[?db=DB]``; ``redis:`` alone is localhost:6379)."""
+
+    def __init__(self, url, lease=DEFAULT_LEASE):
+        try:
+            import redis
+            from redis.backoff import ExponentialBackoff
+            from redis.retry import Retry
+        except ImportError as error:
+            raise StoreError(f"--jugdir {url} needs the redis package (redis-py): "
+                             "pip install redis") from error
+        self.url = url
+        self.lease = lease
+        self._lease_ms = int(lease * 1000)
+        self._redis_error = redis.exceptions.RedisError
+        self._connection_error = (redis.exceptions.ConnectionError,
+                                  redis.exceptions.TimeoutError)
+        target = "redis://localhost:6379/0" if url == "redis:" else url
+        if "//" not in target:
+            raise StoreError(f"cannot read the Redis address in --jugdir {url!r}: write it as "
+                             "redis://HOST[:PORT][/DB], e.g. redis://localhost:6379/0")
+        try:
+            self._client = redis.Redis.from_url(
+                target, socket_connect_timeout=CONNECT_TIMEOUT, socket_timeout=SOCKET_TIMEOUT,
+                retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 1))
+        except ValueError as error:
+            raise StoreError(f"cannot read the Redis address in --jugdir {url!r} ({error}): "
+                             "write it as redis://[:PASSWORD@]HOST[:PORT][/DB]") from error
+        options = self._client.connection_pool.connection_kwargs
+        self._db = options.get("db", 0)
+        if "path" in options:
+            self._address = options["path"]
+            self._describe = f"unix://{options['path']}?db={self._db}"
+        else:
+            self._address = f"{options.get('host', 'localhost')}:{options.get('port', 6379)}"
+            scheme = "rediss" if target.startswith("rediss:") else "redis"
+            self._describe = f"{scheme}://{self._address}/{self._db}"
+        try:
+            self._client.ping()
+        except self._redis_error as error:
+            self._client.close()
+            if isinstance(error, redis.exceptions.AuthenticationError):
+                raise StoreError(f"Redis at {self._address} refused the credentials in "
+                                 f"--jugdir ({error}): check the user name and password") \
+                    from error
+            if isinstance(error, self._connection_error):
+                raise StoreError(f"could not connect to Redis at {self._address} ({error}): "
+                                 "is redis-server running? check --jugdir") from error
+            raise StoreError(f"Redis at {self._address} refused jug ({error}): check the "
+                             "password and database number in --jugdir") from error
+        self._unlock = self._client.register_script(_UNLOCK)
+        self._fail = self._client.register_script(_FAIL)
+        self._heartbeat = self._client.register_script(_HEARTBEAT)
+        self._remove_if_token = self._client.register_script(_REMOVE_IF_TOKEN)
+        self._put_blob = self._client.register_script(_PUT_BLOB)
+        self._held = {}  # lock name -> the value we stored; guarded by _mutex
+        self._mutex = threading.Lock()
+        self._tokens = 0
+        self._token_prefix = f"{secrets.token_hex(6)}-"
+
+    def describe(self):
+        return self._describe
+
+    def _error(self, what, error):
+        if isinstance(error, self._connection_error):
+            return StoreError(f"lost the connection to Redis at {self._address} while {what} "
+                              f"({error}): is redis-server still running?")
+        return StoreError(f"Redis at {self._address} failed while {what}: {error}")
+
+    def _scan(self, prefix):
+        """Every key starting with ``prefix`` (bytes), without it."""
+        cut = len(prefix)
+        return [key[cut:] for key in self._client.scan_iter(match=prefix + b"*", count=1000)]
+
+    def _pipelined(self, items, command):
+        """Replies of ``command(pipe, item)`` for every item, in batches."""
+        replies = []
+        for start in range(0, len(items), BATCH):
+            pipe = self._client.pipeline(transaction=False)
+            for item in items[start:start + BATCH]:
+                command(pipe, item)
+            replies.extend(pipe.execute())
+        return replies
+
+    # -- results ----------------------------------------------------------------
+
+    @_talks_to_redis("saving a result")
+    def save(self, key, value):
+        key = result_key(key)
+        self._client.set(f"result:{key}", encode_result(value, key=key))
+
+    @_talks_to_redis("loading a result")
+    def load(self, key):
+        key = result_key(key)
+        data = self._client.get(f"result:{key}")
+        if data is None:
+            raise ResultMissing(f"no result for task {key}: key result:{key} does not exist "
+                                f"in Redis at {self._describe}; `jug execute` computes it")
+        return decode_result(data, key, f"key result:{key} in Redis at {self._describe}")
+
+    @_talks_to_redis("checking for a result")
+    def exists(self, key):
+        return bool(self._client.exists(f"result:{result_key(key)}"))
+
+    @_talks_to_redis("checking for results")
+    def exists_many(self, keys):
+        names = [f"result:{result_key(key)}" for key in keys]
+        return [bool(reply) for reply in self._pipelined(names, lambda p, n: p.exists(n))]
+
+    @_talks_to_redis("listing results")
+    def list_keys(self):
+        return {key.decode("ascii") for key in self._scan(b"result:") if len(key) == 40}
+
+    @_talks_to_redis("removing a result")
+    def remove(self, key):
+        return bool(self._client.delete(f"result:{result_key(key)}"))
+
+    @_talks_to_redis("removing results")
+    def remove_many(self, keys):
+        keys = [result_key(key) for key in keys]
+        replies = self._pipelined(keys, lambda p, key: p.delete(f"result:{key}"))
+        return {key for key, reply in zip(keys, replies) if reply}
+
+    @_talks_to_redis("reading result metadata")
+    def metadata(self, key):
+        key = result_key(key)
+        header = self._client.getrange(f"result:{key}", 0, HEADER.size - 1)
+        if not header:
+            return {"computed": False, "completed": None}
+        where = f"key result:{key} in Redis at {self._describe}"
+        return {"computed": True, "completed": iso_time(saved_at(header, key, where))}
+
+    # -- locks ------------------------------------------------------------------
+
+    @_talks_to_redis("taking a lock")
+    def lock(self, key):
+        name = store_name(key)
+        self._tokens += 1
+        value = _HELD + lock_record(f"{self._token_prefix}{self._tokens}", time.time())
+        if not self._client.set(f"lock:{name}", value, nx=True, px=self._lease_ms):
+            # a retried SET whose first reply was lost finds our own value
+            if self._client.get(f"lock:{name}") != value:
+                return False
+        with self._mutex:
+            self._held[name] = value
+        return True
+
+    @_talks_to_redis("releasing a lock")
+    def unlock(self, key):
+        name = store_name(key)
+        with self._mutex:
+            value = self._held.pop(name, None)
+            return value is not None and bool(self._unlock(keys=[f"lock:{name}"], args=[value]))
+
+    @_talks_to_redis("checking a lock")
+    def is_locked(self, key):
+        return bool(self._client.exists(f"lock:{store_name(key)}"))
+
+    @_talks_to_redis("marking a lock failed")
+    def fail(self, key):
+        name = store_name(key)
+        with self._mutex:
+            value = self._held.get(name)
+            if value is None or value[:1] == _FAILED:
+                return value is not None
+            failed = _FAILED + value[1:]
+            if not self._fail(keys=[f"lock:{name}"], args=[value, failed]):
+                del self._held[name]
+                return False
+            self._held[name] = failed  # still ours (so unlock removes it), never refreshed
+            return True
+
+    @_talks_to_redis("checking a lock")
+    def is_failed(self, key):
+        return self._client.getrange(f"lock:{store_name(key)}", 0, 0) == _FAILED
+
+    def _lock_info(self, name, value, pttl, now):
+        failed = value[:1] == _FAILED
+        heartbeat = now - (self._lease_ms - pttl) / 1000 if pttl > 0 else now
+        return parse_lock_record(name, value[1:], heartbeat, failed)
+
+    @_talks_to_redis("reading a lock")
+    def lock_info(self, key):
+        name = store_name(key)
+        pipe = self._client.pipeline(transaction=False)
+        pipe.get(f"lock:{name}")
+        pipe.pttl(f"lock:{name}")
+        value, pttl = pipe.execute()
+        return None if value is None else self._lock_info(name, value, pttl, time.time())
+
+    @_talks_to_redis("listing locks")
+    def list_locks(self):
+        names = [name.decode("ascii", "replace") for name in self._scan(b"lock:")]
+
+        def query(pipe, name):
+            pipe.get(f"lock:{name}")
+            pipe.pttl(f"lock:{name}")
+
+        replies = self._pipelined(names, query)
+        now = time.time()
+        locks = {}
+        for i, name in enumerate(names):
+            value, pttl = replies[2 * i], replies[2 * i + 1]
+            if value is not None:
+                locks[name] = self._lock_info(name, value, pttl, now)
+        return locks
+
+    @_talks_to_redis("refreshing locks")
+    def heartbeat(self, keys):
+        names = list(map(store_name, keys))
+        with self._mutex:
+            names = [name for name in names if self._held.get(name, _FAILED)[:1] == _HELD]
+            if not names:
+                return set()
+            lost_indices = self._heartbeat(keys=[f"lock:{name}" for name in names],
+                                           args=[self._lease_ms] + [self._held[n] for n in names])
+            lost = {names[i - 1] for i in lost_indices}
+            for name in lost:
+                del self._held[name]
+        return lost
+
+    @_talks_to_redis("removing a lock")
+    def _remove_lock_if_unchanged(self, info):
+        state = _FAILED if info.failed else _HELD
+        return bool(self._remove_if_token(keys=[f"lock:{info.key}"], args=[info.token, state]))
+
+    # -- blobs ------------------------------------------------------------------
+
+    @_talks_to_redis("writing a blob")
+    def put_blob(self, name, data):
+        self._put_blob(keys=[f"blob:{store_name(name, 'blob name')}", _BLOB_VERSION],
+                       args=[bytes(data)])
+
+    @_talks_to_redis("reading a blob")
+    def get_blob(self, name):
+        return self._client.hget(f"blob:{store_name(name, 'blob name')}", "data")
+
+    @_talks_to_redis("removing a blob")
+    def remove_blob(self, name):
+        return bool(self._client.delete(f"blob:{store_name(name, 'blob name')}"))
+
+    @_talks_to_redis("reading blob information")
+    def blob_info(self, name):
+        key = f"blob:{store_name(name, 'blob name')}"
+        pipe = self._client.pipeline(transaction=False)
+        pipe.hstrlen(key, "data")
+        pipe.hget(key, "version")
+        size, version = pipe.execute()
+        return None if version is None else (size, int(version))
+
+    def close(self):
+        self._client.close()

@@ -1,0 +1,69 @@
+"""Fixtures shared by the test modules.
+
+* ``redis_server`` / ``redis_url``: one real redis-server for the session
+  (tests needing it are skipped, with the reason, when it is not installed);
+* ``store``: a fresh, empty store of each kind (file, redis, memory);
+* ``shared_jugdir``: a ``--jugdir`` string several processes can share (a
+  directory, or a flushed Redis database).
+"""
+
+import pytest
+
+from redis_server import INSTALL_HINT, RedisServer, redis_server_binary
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A redis-server running for the whole session."""
+    if redis_server_binary() is None:
+        pytest.skip(INSTALL_HINT)
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def redis_url(redis_server):
+    """``redis://127.0.0.1:PORT/0`` of the session's redis-server."""
+    return redis_server.url
+
+
+def flush_redis(url):
+    """Empty the database ``url`` names."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+@pytest.fixture(params=["file", "redis", "memory"])
+def store(request, tmp_path):
+    """A fresh, empty store of each kind, closed after the test."""
+    if request.param == "file":
+        from jug.store.file_store import FileStore
+
+        opened = FileStore(tmp_path / "jugdata")
+    elif request.param == "redis":
+        from jug.store.redis_store import RedisStore
+
+        url = request.getfixturevalue("redis_url")
+        flush_redis(url)
+        opened = RedisStore(url)
+    else:
+        from jug.store.memory_store import MemoryStore
+
+        opened = MemoryStore()
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(params=["file", "redis"])
+def shared_jugdir(request, tmp_path):
+    """A --jugdir string for a store other processes can open too."""
+    if request.param == "file":
+        return str(tmp_path / "jugdata")
+    url = request.getfixturevalue("redis_url")
+    flush_redis(url)
+    return url
