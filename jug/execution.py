@@ -27,6 +27,7 @@ import time
 import traceback
 
 from jug.errors import JugError
+from jug.store.base import DamagedResult
 from jug.hooks import jug_hook
 
 log = logging.getLogger("jug")
@@ -129,6 +130,13 @@ def execute_graph(graph, runner, store, options, state, heartbeat_period=60.0):
             if pending[dependent] == 0 and not finished[dependent]:
                 ready.appendleft(dependent)
 
+    def unmark_finished(i):
+        finished[i] = 0
+        for dependent in graph.dependents(i):
+            if not finished[dependent]:
+                pending[dependent] += 1
+        ready.appendleft(i)
+
     def note_loaded(i):
         if hashes[i] not in state.seen_loaded:
             state.seen_loaded.add(hashes[i])
@@ -158,7 +166,7 @@ def execute_graph(graph, runner, store, options, state, heartbeat_period=60.0):
         progressed = False
         while ready:
             i = ready.popleft()
-            if finished[i] or failed_here[i] or not selected[i]:
+            if finished[i] or failed_here[i] or pending[i] or not selected[i]:
                 continue
             digest = hashes[i]
             if digest in state.failed:
@@ -189,6 +197,15 @@ def execute_graph(graph, runner, store, options, state, heartbeat_period=60.0):
                 if options.aggressive_unload:
                     runner.forget_dependencies(i)
                 jug_hook("execute.task-executed1", (task,))
+            except DamagedResult as error:
+                # a dependency's result was torn or damaged: recompute it first
+                damaged = graph.index_of(error.key)
+                if damaged is None or not finished[damaged]:
+                    raise
+                print(f"jug: the result of {graph.name(damaged)} ({error.where}) is damaged "
+                      f"({error.reason}); computing it again", file=sys.stderr)
+                store.remove(error.key)
+                unmark_finished(damaged)  # task i runs again once it is recomputed
             except Exception as error:
                 any_failed = True
                 failed_here[i] = 1

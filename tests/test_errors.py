@@ -1,7 +1,7 @@
 """Bad input gets a clear, one-paragraph error naming file, line or task,
 a non-zero exit, and loses no finished result."""
 
-import os
+import re
 import socket
 
 from jugtest import run_jug, write
@@ -109,7 +109,7 @@ def test_unknown_jugdir_scheme(tmp_path):
     assert "s3" in proc.stderr and "redis://" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_corrupt_result_is_reported_by_task_and_path(tmp_path):
+def test_damaged_result_is_recomputed(tmp_path):
     write(tmp_path / "jugfile.py", """
         from jug import TaskGenerator
 
@@ -127,7 +127,9 @@ def test_corrupt_result_is_reported_by_task_and_path(tmp_path):
     run_jug("execute", "jugfile.py", "--will-cite", "--name", "f", cwd=tmp_path, check=0)
     store = tmp_path / "jugfile.jugdata"
     (result,) = [p for p in store.glob("??/*")]
-    result.write_bytes(result.read_bytes()[:-1] + b"X")
-    proc = run_jug("execute", "jugfile.py", "--will-cite", cwd=tmp_path, check=1)
-    assert "jugfile.g" in proc.stderr and str(result.name) in proc.stderr
-    assert os.path.exists(result)
+    result.write_bytes(result.read_bytes()[:-1] + b"X")  # a torn or damaged write
+    proc = run_jug("execute", "jugfile.py", "--will-cite", cwd=tmp_path, check=0)
+    assert "jugfile.f" in proc.stderr and result.name in proc.stderr
+    assert "damaged" in proc.stderr and "computing it again" in proc.stderr
+    assert re.search(r"^\s+2\s+0\s+Total$", proc.stdout, re.M), proc.stdout
+    run_jug("check", "jugfile.py", cwd=tmp_path, check=0)
