@@ -1,0 +1,87 @@
+"""``jug lint [PATHS]...``: find task arguments that are not deterministic.
+
+A thin command: options in, :func:`jug.compiler.lint.lint_paths` called,
+the report rendered.  libcst is imported only when the command runs.
+Exit status: 0 clean, 1 findings, 2 a file could not be checked (or a bad
+configuration).
+"""
+
+import sys
+
+import click
+
+FORMATS = ("text", "json", "sarif", "github")
+
+
+@click.command("lint", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text",
+              show_default=True, help="text (path:line:col: CODE message), json, sarif "
+                                      "(GitHub code scanning) or github (workflow annotations).")
+@click.option("--select", metavar="CODES",
+              help="Comma-separated codes or prefixes to run (replaces [tool.jug.lint] select).")
+@click.option("--ignore", metavar="CODES",
+              help="Comma-separated codes or prefixes not to run (added to the configuration).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write the report to this file instead of stdout.")
+@click.option("--explain", metavar="CODE", default=None,
+              help="Explain a rule (e.g. JUG101) with its examples, and exit.")
+def command(paths, output_format, select, ignore, output, explain):
+    """Find task arguments that are not deterministic: unseeded random
+    numbers, clock time, unsorted directory listings, set iteration order,
+    process identities; and tasks created inside tasks, lambda task
+    functions, arguments hashed by pickling.
+
+    PATHS are jugfiles or directories (their *.py files); default jugfile.py.
+    The jugfile is parsed, never run.
+
+    \b
+    Configure:    [tool.jug.lint] in pyproject.toml (select, ignore,
+                  per-file-ignores)
+    Suppress:     # noqa  or  # noqa: JUG101  on the reported line
+    Exit status:  0 clean, 1 findings, 2 a file could not be checked
+    """
+    from jug.compiler.lint import LintConfigError, lint_paths, parse_codes, render, rule_for
+    from jug.compiler.lint.docs import explain as explain_rule
+
+    if explain is not None:
+        rule = rule_for(explain)
+        if rule is None:
+            click.echo(f"jug lint: unknown rule {explain!r}; see docs/lint.md for the list",
+                       err=True)
+            sys.exit(2)
+        click.echo(explain_rule(rule).rstrip("\n"))
+        return
+
+    try:
+        report = lint_paths(paths, select=parse_codes(select), ignore=parse_codes(ignore))
+    except LintConfigError as error:
+        click.echo(f"jug lint: {error}", err=True)
+        sys.exit(2)
+
+    for error in report.errors:
+        click.echo(error.caret_display(), err=True)
+    rendered = render(report, output_format)
+    if output is not None:
+        with open(output, "w", encoding="utf-8") as file:
+            file.write(rendered)
+    else:
+        click.echo(rendered, nl=False)
+    if output_format == "text" or output is not None:
+        click.echo(_summary(report), err=True)
+    sys.exit(report.exit_code)
+
+
+def _summary(report) -> str:
+    files = len(report.files)
+    checked = f"{files} file{'s' if files != 1 else ''}"
+    if not report.findings and not report.errors:
+        return f"jug lint: {checked} checked, no problems found."
+    errors = sum(1 for f in report.findings if f.severity == "error")
+    warnings = len(report.findings) - errors
+    parts = [f"{errors} error{'s' if errors != 1 else ''}",
+             f"{warnings} warning{'s' if warnings != 1 else ''}"]
+    unchecked = sum(1 for e in report.errors if e.code is None)
+    if unchecked:
+        parts.append(f"{unchecked} file{'s' if unchecked != 1 else ''} not checked")
+    return f"jug lint: {checked}: {', '.join(parts)}."

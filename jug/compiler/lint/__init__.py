@@ -1,0 +1,25 @@
+"""``jug lint``: find task arguments that are not deterministic, statically.
+
+The jugfile is parsed with libcst, never imported or run.  Public API:
+
+* :func:`lint_paths` / :func:`lint_file` / :func:`lint_source` -> :class:`LintReport`;
+* :class:`Finding`, :class:`FileError` (frozen records);
+* :data:`RULES`, :func:`rule_for` -- the rule registry (``rules/``);
+* :func:`render` -- the text, json, sarif and github output formats;
+* :class:`LintConfigError` -- a malformed ``[tool.jug.lint]``.
+
+See docs/lint.md (generated in part from the rules by
+``python -m jug.compiler.lint.docs``).
+"""
+
+from jug.compiler.lint.config import LintConfig, LintConfigError, parse_codes
+from jug.compiler.lint.formats import FORMATS, render
+from jug.compiler.lint.model import ERROR, WARNING, FileError, Finding, LintRule
+from jug.compiler.lint.rules import RULES, RULES_BY_CODE, rule_for
+from jug.compiler.lint.runner import LintReport, expand_paths, lint_file, lint_paths, lint_source
+
+__all__ = [
+    "ERROR", "WARNING", "FORMATS", "FileError", "Finding", "LintConfig", "LintConfigError",
+    "LintReport", "LintRule", "RULES", "RULES_BY_CODE", "expand_paths", "lint_file",
+    "lint_paths", "lint_source", "parse_codes", "render", "rule_for",
+]
