@@ -12,10 +12,10 @@ entry, and hashes a file's content only when its size or mtime moved (a
 """
 
 import dataclasses
+import functools
 import hashlib
 import os
 import sys
-import sysconfig
 import threading
 
 from jug.version import __version__
@@ -24,21 +24,23 @@ _recorder_lock = threading.Lock()
 _active_recorder = None
 _hook_installed = False
 
-# Where code we do not fingerprint lives: the standard library and installed
-# packages (they change only with an upgrade, which the versions cover).
-_SYSTEM_PREFIXES = tuple(sorted({
-    os.path.realpath(p) + os.sep
-    for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
-              sysconfig.get_paths().get("stdlib", sys.prefix),
-              sysconfig.get_paths().get("purelib", sys.prefix),
-              sysconfig.get_paths().get("platlib", sys.prefix))
-    if p
-}))
+@functools.lru_cache(maxsize=1)
+def _system_prefixes():
+    """Where code we do not fingerprint lives: the standard library and
+    installed packages (they change only with an upgrade, which the versions
+    cover).  Computed on first use: ``sysconfig`` is slow to import."""
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    candidates = (sys.prefix, sys.base_prefix, sys.exec_prefix, paths.get("stdlib"),
+                  paths.get("purelib"), paths.get("platlib"))
+    return tuple(sorted({os.path.realpath(p) + os.sep for p in candidates if p}))
 
 
 def is_system_path(path):
     real = os.path.realpath(path)
-    return real.startswith(_SYSTEM_PREFIXES) or "site-packages" in real or "dist-packages" in real
+    return (real.startswith(_system_prefixes()) or "site-packages" in real
+            or "dist-packages" in real)
 
 
 def _from_import_system():

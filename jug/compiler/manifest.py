@@ -50,13 +50,12 @@ _SECTIONS = ("hashes", "name_ids", "stages", "dep_indptr", "dep_indices", "rev_i
 def manifest_key(jugfile, argv):
     """Blob name of the manifest for this jugfile and arguments (the same on
     every host that reaches the store)."""
+    import hashlib
     import os
-
-    from jug.hash import hash_bytes
 
     stem = os.path.basename(jugfile)
     text = "\0".join([stem, *argv[1:]]).encode("utf-8", "surrogateescape")
-    return "manifest-" + hash_bytes(text).decode("ascii")[:24]
+    return "manifest-" + hashlib.blake2b(text, digest_size=12).hexdigest()
 
 
 @dataclasses.dataclass(frozen=True)

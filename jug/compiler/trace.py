@@ -12,7 +12,6 @@ module, and the questions the trace asked the store.
 import dataclasses
 import os
 import sys
-import traceback
 import types
 
 from jug.context import JugContext, set_context, using_context
@@ -123,6 +122,8 @@ def _run_module(code, module, jugfile, barrier_error):
 def jugfile_runtime_error(jugfile, error):
     """A JugfileError for an exception raised while the jugfile ran, with the
     traceback trimmed to the jugfile's own frames and below."""
+    import traceback
+
     frames = traceback.extract_tb(error.__traceback__)
     path = os.path.abspath(jugfile)
     first = next((i for i, f in enumerate(frames) if os.path.abspath(f.filename) == path), 0)

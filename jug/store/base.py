@@ -26,7 +26,6 @@ import json
 import os
 import pickle
 import re
-import socket
 import struct
 import sys
 import time
@@ -83,7 +82,7 @@ def iso_time(epoch):
 # ---------------------------------------------------------------------------
 # Locks
 
-_HOSTNAME = socket.gethostname()
+_HOSTNAME = os.uname().nodename if hasattr(os, "uname") else __import__("socket").gethostname()
 
 
 def this_host():
