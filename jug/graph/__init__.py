@@ -89,16 +89,27 @@ class TaskGraph:
     def stage_count(self):
         return (max(self.stages) + 1) if len(self.stages) else 0
 
-    def to_networkx(self):
-        """A ``networkx.DiGraph`` view (edges go from dependency to dependent);
-        node attributes ``name``, ``hash`` and ``stage``."""
+    def to_networkx(self, nodes=None):
+        """A ``networkx.DiGraph`` view for analysis and export: nodes are task
+        indices with attributes ``name``, ``hash`` and ``stage``; edges go from
+        dependency to dependent.  ``nodes`` (indices) keeps only those tasks
+        and the edges between them."""
         import networkx
 
+        if nodes is None:
+            nodes = range(len(self.hashes))
+            kept = None
+        else:
+            nodes = list(nodes)
+            kept = set(nodes)
+        names, name_ids, hashes, stages = self.names, self.name_ids, self.hashes, self.stages
+        indptr, indices = self.dep_indptr, self.dep_indices
         graph = networkx.DiGraph()
-        for i, digest in enumerate(self.hashes):
-            graph.add_node(i, name=self.name(i), hash=digest, stage=self.stages[i])
-        for i in range(len(self.hashes)):
-            graph.add_edges_from((dep, i) for dep in self.dependencies(i))
+        graph.add_nodes_from((i, {"name": names[name_ids[i]], "hash": hashes[i],
+                                  "stage": stages[i]}) for i in nodes)
+        graph.add_edges_from((indices[k], i) for i in nodes
+                             for k in range(indptr[i], indptr[i + 1])
+                             if kept is None or indices[k] in kept)
         return graph
 
 
