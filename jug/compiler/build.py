@@ -39,9 +39,13 @@ def compile_jugfile(jugfile, store, argv=None):
 
     argv = list(argv) if argv is not None else [jugfile]
     started = time.perf_counter()
+    from jug import hooks
+
     modules_before = set(sys.modules)
+    hooks_mark = hooks.registration_mark()
     with InputRecorder() as recorder:
         trace = trace_jugfile(jugfile, store, argv=argv)
+    jugfile_hooks = hooks.registrations_since(hooks_mark)
     modules = local_modules(modules_before, jugfile)
     trace_local = _modules_near(jugfile)
     trace_local.update(modules)
@@ -50,7 +54,7 @@ def compile_jugfile(jugfile, store, argv=None):
     questions = _questions(trace.context.store_questions, graph)
     payload_name, payload_error, payload_bytes = None, None, 0
     try:
-        payload = _encode_payload(trace, graph, trace_local)
+        payload = _encode_payload(trace, graph, trace_local, jugfile_hooks)
     except PayloadError as error:
         payload_error = str(error)
     else:
@@ -79,10 +83,11 @@ def compile_jugfile(jugfile, store, argv=None):
                          blob_name=blob_name, manifest_bytes=len(data), payload_bytes=payload_bytes)
 
 
-def _encode_payload(trace, graph, modules):
+def _encode_payload(trace, graph, modules, jugfile_hooks):
     import types
 
-    carrier = types.SimpleNamespace(module=trace.module, tasks=trace.tasks, local_modules=modules)
+    carrier = types.SimpleNamespace(module=trace.module, tasks=trace.tasks, local_modules=modules,
+                                    hooks=jugfile_hooks)
     return encode_payload(carrier, graph)
 
 

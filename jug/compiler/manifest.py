@@ -19,8 +19,9 @@ function.  What ``execute`` needs (functions, arguments) is a second blob,
 ``payload-<digest>``, named by its content and referenced from the header:
 cloudpickle of the functions (by value for code in the jugfile and the
 user's modules next to it, so executing never imports the jugfile), of the
-jugfile's own functions and classes (to rebuild its module namespace), and of
-every task's arguments with task references stored as graph indices.  One
+jugfile's own functions and classes (to rebuild its module namespace), of the
+hooks the jugfile registered (``jug.hooks``, e.g. exit checks), and of every
+task's arguments with task references stored as graph indices.  One
 pickle for the whole graph, so a large argument shared by many tasks is
 stored once.
 
@@ -312,7 +313,7 @@ def encode_payload(trace, graph):
         index_of_hash = {h: i for i, h in enumerate(graph.hashes)}
         try:
             return _PayloadPickler(index_of_hash).dumps(
-                (module.__name__, namespace, functions, specs))
+                (module.__name__, namespace, functions, specs, list(trace.hooks)))
         except Exception as error:  # find the culprit for the message
             raise PayloadError(_find_unpicklable(trace, index_of_hash, error)) from error
     finally:
@@ -383,7 +384,7 @@ def decode_payload(data, graph, store):
             return stub(pid)
 
     try:
-        module_name, namespace, functions, specs = Unpickler(io.BytesIO(data)).load()
+        module_name, namespace, functions, specs, hooks = Unpickler(io.BytesIO(data)).load()
     except Exception as error:
         raise ManifestError(f"the manifest payload cannot be decoded ({error})") from None
     module = sys.modules.get(module_name)
@@ -394,6 +395,9 @@ def decode_payload(data, graph, store):
     for name, obj in namespace.items():
         if not hasattr(module, name):
             setattr(module, name, obj)
+    from jug import hooks as hook_registry
+
+    hook_registry.replay(hooks)  # what the jugfile registered (exit checks...)
     return Payload(module_name, functions, specs), stubs
 
 

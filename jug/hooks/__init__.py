@@ -16,6 +16,10 @@ _HOOK_NAMES = (
 
 _hooks = {name: [] for name in _HOOK_NAMES}
 _registered_once = set()
+# Every registration in order, so that those a jugfile made while it was
+# traced can be stored in its manifest and replayed by workers that never
+# run the jugfile.
+_log = []
 
 
 def _check_name(name):
@@ -28,11 +32,16 @@ def register_hook(name, f=None):
     _check_name(name)
     if f is None:
         def decorator(function):
-            _hooks[name].append(function)
+            _add(name, None, function)
             return function
         return decorator
-    _hooks[name].append(f)
+    _add(name, None, f)
     return f
+
+
+def _add(name, code, f):
+    _hooks[name].append(f)
+    _log.append((name, code, f))
 
 
 def register_hook_once(name, code, f):
@@ -41,7 +50,7 @@ def register_hook_once(name, code, f):
     if (name, code) in _registered_once:
         return
     _registered_once.add((name, code))
-    _hooks[name].append(f)
+    _add(name, code, f)
 
 
 def jug_hook(name, args=(), kwargs=None):
@@ -56,3 +65,24 @@ def reset_all_hooks():
     for functions in _hooks.values():
         functions.clear()
     _registered_once.clear()
+    _log.clear()
+
+
+def registrations_since(mark):
+    """The ``(name, code, function)`` registrations made after ``mark``
+    (a value of :func:`registration_mark`)."""
+    return list(_log[mark:])
+
+
+def registration_mark():
+    return len(_log)
+
+
+def replay(registrations):
+    """Register again what :func:`registrations_since` returned (in a worker
+    that runs tasks from a manifest instead of running the jugfile)."""
+    for name, code, f in registrations:
+        if code is None:
+            register_hook(name, f)
+        else:
+            register_hook_once(name, code, f)
