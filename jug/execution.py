@@ -187,7 +187,7 @@ def execute_graph(graph, runner, store, options, state, heartbeat_period=60.0):
                 jug_hook("execute.task-pre-execute", (task,))
                 heartbeat.hold(digest)
                 try:
-                    result = runner.run(i)
+                    result = runner.run(i, debug=options.debug)
                 finally:
                     heartbeat.release()
                 store.save(digest, result)
@@ -273,6 +273,20 @@ def execute_graph(graph, runner, store, options, state, heartbeat_period=60.0):
         blocked.clear()
 
 
+def _argument_digest(name, args, kwargs):
+    from jug.hash import hash_task
+
+    return hash_task(name, args, kwargs)
+
+
+def check_arguments_unchanged(name, before, args, kwargs):
+    """``--debug``: a task must not modify its arguments (its hash would no
+    longer describe what it computed)."""
+    if _argument_digest(name, args, kwargs) != before:
+        raise JugError(f"jug: Hash value of task (name: {name}) changed unexpectedly: the task "
+                       "modified its arguments; copy them inside the task instead")
+
+
 def _selection(graph, select):
     n = len(graph)
     if select is None:
@@ -325,9 +339,12 @@ class TraceRunner:
     def task(self, i):
         return self.tasks[i]
 
-    def run(self, i):
+    def run(self, i, debug=False):
         task = self.tasks[i]
+        before = _argument_digest(task.name, task.args, task.kwargs) if debug else None
         result = task.compute()
+        if debug:
+            check_arguments_unchanged(task.name, before, task.args, task.kwargs)
         task._result = result
         return result
 

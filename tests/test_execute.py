@@ -134,3 +134,20 @@ def test_name_and_pattern_select_tasks(tmp_path):
     proc = run_jug("execute", "jugfile.py", "--will-cite", "--pattern", "/tot.l$/", cwd=tmp_path,
                    check=0)
     assert re.search(r"^\s+1\s+0  jugfile.total$", proc.stdout, re.M)
+
+
+def test_debug_catches_a_task_that_modifies_its_argument(tmp_path):
+    write(tmp_path / "jugfile.py", """
+        from jug import TaskGenerator
+
+        @TaskGenerator
+        def sneaky(values):
+            values.append(1)
+            return len(values)
+
+        r = sneaky([1, 2])
+    """)
+    run_jug("execute", "jugfile.py", "--will-cite", "--debug", cwd=tmp_path, check=1)
+    proc = run_jug("execute", "jugfile.py", "--will-cite", "--debug", cwd=tmp_path, check=1)
+    assert "changed unexpectedly" in proc.stderr and "jugfile.sneaky" in proc.stderr
+    run_jug("execute", "jugfile.py", "--will-cite", cwd=tmp_path, check=0)

@@ -425,15 +425,20 @@ class ManifestRunner:
                                               self.graph.name(i), self.holder)
         return task
 
-    def run(self, i):
+    def run(self, i, debug=False):
+        from jug.execution import _argument_digest, check_arguments_unchanged
         from jug.task import value
 
         function_index, args, kwargs, needs_value = self.payload.specs[i]
         f = self.payload.functions[function_index]
+        name = self.graph.name(i)
+        before = _argument_digest(name, args, kwargs) if debug else None
         if needs_value:
-            result = f(*value(args), **value(kwargs))
-        else:
-            result = f(*args, **kwargs)
+            args, kwargs = value(args), value(kwargs)
+        result = f(*args, **kwargs)
+        if debug:
+            check_arguments_unchanged(name, before, self.payload.specs[i][1],
+                                      self.payload.specs[i][2])
         self._stub(i)._result = result
         return result
 
