@@ -194,42 +194,40 @@ def compute_states(graph, finished_keys, locks=None):
     dependency is finished, waiting if not."""
     hashes = graph.hashes
     n = len(hashes)
-    finished = bytearray(n)
-    for i, digest in enumerate(hashes):
-        if digest in finished_keys:
-            finished[i] = 1
-    states = array("b", bytes(n))
+    if finished_keys:
+        contains = finished_keys.__contains__
+        finished = bytearray(map(contains, hashes))
+    else:
+        finished = bytearray(n)
+    # a task is ready when none of its dependencies is unfinished: count the
+    # unfinished dependencies per task in one pass over the CSR arrays
     indptr, indices = graph.dep_indptr, graph.dep_indices
-    locks = locks or {}
-    for i in range(n):
-        if finished[i]:
-            states[i] = FINISHED
-            continue
-        lock = locks.get(hashes[i]) if locks else None
-        if lock is not None:
+    unfinished = [0] * n
+    if len(indices):
+        blocked = [1 - finished[d] for d in indices]
+        for i in range(n):
+            start, end = indptr[i], indptr[i + 1]
+            if start != end and not finished[i]:
+                unfinished[i] = sum(blocked[start:end])
+    states = array("b", [FINISHED if finished[i] else (READY if not unfinished[i] else WAITING)
+                         for i in range(n)])
+    for digest, lock in (locks or {}).items():
+        i = graph.index_of(digest)
+        if i is not None and not finished[i]:
             states[i] = FAILED if lock.failed else RUNNING
-            continue
-        start, end = indptr[i], indptr[i + 1]
-        ready = True
-        for k in range(start, end):
-            if not finished[indices[k]]:
-                ready = False
-                break
-        states[i] = READY if ready else WAITING
     return states
 
 
 def count_states_by_name(graph, states):
-    """``{state: {task name: count}}`` for the status table."""
-    counts = [dict() for _ in STATE_NAMES]
+    """``{state: {task name: count}}`` for the status table (every name
+    appears in every state, with 0 where there is none)."""
+    import collections
+
     names = graph.names
-    name_ids = graph.name_ids
-    per_name = [[0] * len(STATE_NAMES) for _ in names]
-    for i in range(len(states)):
-        per_name[name_ids[i]][states[i]] += 1
-    for name_id, row in enumerate(per_name):
-        for state, count in enumerate(row):
-            counts[state][names[name_id]] = count
+    pairs = collections.Counter(zip(graph.name_ids, states))
+    counts = [dict.fromkeys(names, 0) for _ in STATE_NAMES]
+    for (name_id, state), count in pairs.items():
+        counts[state][names[name_id]] = count
     return counts
 
 
