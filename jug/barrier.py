@@ -19,14 +19,7 @@ class BarrierError(JugError):
 def barrier():
     """Stop here unless every task created so far has its result."""
     context = current_context()
-    hashes = [task.hash() for task in context.tasks]
-    store = context.require_store()
-    missing = _missing(store, hashes)
-    context.record_question("barrier", hashes, not missing)
-    if missing:
-        context.stopped_at = "barrier()" + _where(context)
-        raise BarrierError(f"barrier: {len(missing)} tasks are not finished yet")
-    context.stage += 1
+    _wait_for(context, "barrier", [task.hash() for task in context.tasks])
 
 
 def bvalue(obj):
@@ -34,22 +27,25 @@ def bvalue(obj):
     jugfile here, like :func:`barrier` but waiting only for those tasks."""
     from jug.io import NoLoad
 
-    context = current_context()
     if isinstance(obj, NoLoad):
         return obj
     deps, _ = scan_dependencies(obj, None)
     if isinstance(obj, (Task, Tasklet)) and not deps:
         deps = [obj]
-    hashes = [task.hash() for task in deps]
-    store = context.require_store()
-    missing = _missing(store, hashes)
-    context.record_question("bvalue", hashes, not missing)
-    if missing:
-        context.stopped_at = "bvalue()" + _where(context)
-        raise BarrierError(f"bvalue: {len(missing)} tasks are not finished yet")
-    if hashes:
-        context.stage += 1
+    if deps:
+        _wait_for(current_context(), "bvalue", [task.hash() for task in deps])
     return value(obj)
+
+
+def _wait_for(context, kind, hashes):
+    """Record the question "are these tasks finished?" and stop the trace
+    (BarrierError) unless they all are; a passed point starts a new stage."""
+    missing = _missing(context.require_store(), hashes)
+    context.record_question(kind, hashes, not missing)
+    if missing:
+        context.stopped_at = f"{kind}()" + _where(context)
+        raise BarrierError(f"{kind}: {len(missing)} tasks are not finished yet")
+    context.stage += 1
 
 
 def _where(context):

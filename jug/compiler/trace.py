@@ -140,50 +140,27 @@ def jugfile_runtime_error(jugfile, error):
 def build_graph(tasks):
     """The TaskGraph of ``tasks`` (creation order) and the de-duplicated task
     objects aligned with it.  Tasks with the same hash are one task."""
-    from array import array
-
     from jug.errors import GraphError
-    from jug.graph import TaskGraph
+    from jug.graph import TaskGraphBuilder
 
-    index_of_hash = {}
+    builder = TaskGraphBuilder()
     index_of_object = {}
-    hashes, kept = [], []
-    names, name_index = [], {}
-    name_ids, stages = array("i"), array("i")
-    indptr, indices = array("i", [0]), array("i")
+    kept = []
     for task in tasks:
-        digest = task.hash()
-        existing = index_of_hash.get(digest)
-        if existing is not None:
-            index_of_object[id(task)] = existing
-            continue
+        digest = task.hash().decode("ascii")
         deps = []
         for dep in task._dependencies:
             dep_index = index_of_object.get(id(dep))
             if dep_index is None:
-                dep_index = index_of_hash.get(dep.hash())
+                dep_index = builder.index.get(dep.hash().decode("ascii"))
                 if dep_index is None:
                     raise GraphError(
                         f"task {task.name} depends on a task ({dep.name}, hash "
                         f"{dep.hash().decode()}) that was never created in this jugfile; a "
                         "common cause is changing a task's argument after creating the task")
             deps.append(dep_index)
-        index = len(hashes)
-        index_of_hash[digest] = index
-        index_of_object[id(task)] = index
-        hashes.append(digest)
-        kept.append(task)
-        name = task.name
-        name_id = name_index.get(name)
-        if name_id is None:
-            name_id = name_index[name] = len(names)
-            names.append(name)
-        name_ids.append(name_id)
-        stages.append(task._stage)
-        if len(deps) > 1:
-            deps = sorted(set(deps))
-        indices.extend(deps)
-        indptr.append(len(indices))
-    hex_hashes = [digest.decode("ascii") for digest in hashes]
-    graph = TaskGraph(hex_hashes, names, name_ids, stages, indptr, indices)
-    return graph, tuple(kept)
+        before = len(builder.hashes)
+        index_of_object[id(task)] = builder.add_indexed(digest, task.name, deps, task._stage)
+        if len(builder.hashes) > before:
+            kept.append(task)
+    return builder.build(), tuple(kept)

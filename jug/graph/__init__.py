@@ -129,7 +129,8 @@ class TaskGraphBuilder:
         self.index = {}
 
     def add(self, digest, name, dependency_hashes, stage=0):
-        """Add one task; returns its index (the existing one for a duplicate)."""
+        """Add one task whose dependencies are given by hash; returns its
+        index (the existing one for a duplicate)."""
         existing = self.index.get(digest)
         if existing is not None:
             return existing
@@ -143,6 +144,14 @@ class TaskGraphBuilder:
                     "creating the task"
                 )
             deps.append(dep_index)
+        return self.add_indexed(digest, name, deps, stage)
+
+    def add_indexed(self, digest, name, dependency_indices, stage=0):
+        """Add one task whose dependencies are given by index; returns its
+        index (the existing one for a duplicate)."""
+        existing = self.index.get(digest)
+        if existing is not None:
+            return existing
         index = len(self.hashes)
         self.index[digest] = index
         self.hashes.append(digest)
@@ -152,7 +161,9 @@ class TaskGraphBuilder:
             self.names.append(name)
         self.name_ids.append(name_id)
         self.stages.append(stage)
-        self.dep_indices.extend(sorted(set(deps)))
+        if len(dependency_indices) > 1:
+            dependency_indices = sorted(set(dependency_indices))
+        self.dep_indices.extend(dependency_indices)
         self.dep_indptr.append(len(self.dep_indices))
         return index
 
