@@ -27,7 +27,7 @@ import time
 import traceback
 
 from jug.errors import JugError
-from jug.store.base import DamagedResult
+from jug.store.base import BUSY, DONE, DamagedResult
 from jug.hooks import jug_hook
 
 log = logging.getLogger("jug")
@@ -172,17 +172,19 @@ def execute_graph(graph, runner, store, options, state, heartbeat_period=60.0):
             if digest in state.failed:
                 failed_here[i] = 1
                 continue
-            if not store.lock(digest):
+            claim = store.claim(digest)
+            if claim == BUSY:
                 blocked.add(i)
                 continue
+            blocked.discard(i)
+            if claim == DONE:
+                note_loaded(i)
+                mark_finished(i)
+                progressed = True
+                continue
             keep_lock = False
+            saved = False
             try:
-                blocked.discard(i)
-                if store.exists(digest):
-                    note_loaded(i)
-                    mark_finished(i)
-                    progressed = True
-                    continue
                 task = runner.task(i)
                 jug_hook("execute.task-pre-execute", (task,))
                 heartbeat.hold(digest)
@@ -190,7 +192,8 @@ def execute_graph(graph, runner, store, options, state, heartbeat_period=60.0):
                     result = runner.run(i, debug=options.debug)
                 finally:
                     heartbeat.release()
-                store.save(digest, result)
+                store.save_and_unlock(digest, result)
+                saved = True
                 state.executed[graph.name(i)] += 1
                 mark_finished(i)
                 progressed = True
@@ -223,7 +226,7 @@ def execute_graph(graph, runner, store, options, state, heartbeat_period=60.0):
                 print(_failure_message(graph.name(i), digest, text, bool(graph.dependents(i))),
                       file=sys.stderr)
             finally:
-                if not keep_lock:
+                if not keep_lock and not saved:
                     store.unlock(digest)
 
         if progressed:

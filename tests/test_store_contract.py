@@ -473,3 +473,33 @@ def test_heartbeat_thread_alongside_lock_cycles(store):
         thread.join()
     assert errors == []
     assert store.load(K1) == 199 and not store.is_locked(K1)
+
+
+def test_claim_takes_the_lock_only_when_there_is_no_result(store):
+    from jug.store.base import BUSY, CLAIMED, DONE
+
+    assert store.claim(K1) == CLAIMED
+    assert store.is_locked(K1)
+    assert store.claim(K1) == BUSY
+    store.save_and_unlock(K1, {"x": 1})
+    assert not store.is_locked(K1) and store.load(K1) == {"x": 1}
+    assert store.claim(K1) == DONE
+    assert not store.is_locked(K1)
+
+
+def test_claim_is_exclusive_between_two_store_objects(store, tmp_path):
+    from jug.store import open_store
+    from jug.store.base import BUSY, CLAIMED
+
+    if store.url.startswith("dict_store"):
+        pytest.skip("a memory store is private to one store object")
+    other = open_store(store.url)
+    try:
+        assert store.claim(K1) == CLAIMED
+        assert other.claim(K1) == BUSY
+        other.save_and_unlock(K1, 5)  # not its lock: saves, leaves ours alone
+        assert store.is_locked(K1)
+        store.unlock(K1)
+        assert not store.is_locked(K1)
+    finally:
+        other.close()

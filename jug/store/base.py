@@ -348,6 +348,10 @@ class DamagedResult(CorruptResult):
 # The interface
 
 
+# What Store.claim answers.
+CLAIMED, DONE, BUSY = "claimed", "done", "busy"
+
+
 class Store(abc.ABC):
     """Where results, task locks and manifest blobs live.
 
@@ -434,6 +438,23 @@ class Store(abc.ABC):
     def lock(self, key):
         """Try to take the lock ``key``: True if this call took it, False if
         it is held (or failed)."""
+
+    def claim(self, key):
+        """Take task ``key`` to run it: :data:`CLAIMED` (its lock is now ours
+        and it has no result), :data:`DONE` (it has a result; no lock is
+        kept) or :data:`BUSY` (someone else holds its lock).  Stores with
+        round trips (Redis) do it in one."""
+        if not self.lock(key):
+            return BUSY
+        if self.exists(key):
+            self.unlock(key)
+            return DONE
+        return CLAIMED
+
+    def save_and_unlock(self, key, value):
+        """``save(key, value)`` then ``unlock(key)`` (one round trip on Redis)."""
+        self.save(key, value)
+        self.unlock(key)
 
     @abc.abstractmethod
     def unlock(self, key):

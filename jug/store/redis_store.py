@@ -24,7 +24,7 @@ import threading
 import time
 
 from jug.errors import ResultMissing, StoreError
-from jug.store.base import (DEFAULT_LEASE, HEADER, Store, decode_result,
+from jug.store.base import (BUSY, CLAIMED, DEFAULT_LEASE, DONE, HEADER, Store, decode_result,
                             encode_result, iso_time, lock_record, parse_lock_record,
                             result_key, saved_at, store_name)
 
@@ -71,6 +71,17 @@ local version = redis.call('INCR', KEYS[2])
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'data', ARGV[1], 'version', version)
 return version
+"""
+_CLAIM = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 2 end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+if redis.call('GET', KEYS[2]) == ARGV[1] then return 1 end
+return 0
+"""
+_SAVE_AND_UNLOCK = """
+redis.call('SET', KEYS[1], ARGV[1])
+if redis.call('GET', KEYS[2]) == ARGV[2] then return redis.call('DEL', KEYS[2]) end
+return 0
 """
 _BLOB_VERSION = "jug:blob-version"
 _HELD, _FAILED = b"L", b"F"
@@ -142,6 +153,8 @@ class RedisStore(Store):
             raise StoreError(f"Redis at {self._address} refused jug ({error}): check the "
                              "password and database number in --jugdir") from error
         self._unlock = self._client.register_script(_UNLOCK)
+        self._claim = self._client.register_script(_CLAIM)
+        self._save_and_unlock = self._client.register_script(_SAVE_AND_UNLOCK)
         self._fail = self._client.register_script(_FAIL)
         self._heartbeat = self._client.register_script(_HEARTBEAT)
         self._remove_if_token = self._client.register_script(_REMOVE_IF_TOKEN)
@@ -237,6 +250,28 @@ class RedisStore(Store):
         with self._mutex:
             self._held[name] = value
         return True
+
+    @_talks_to_redis("claiming a task")
+    def claim(self, key):
+        key = result_key(key)
+        self._tokens += 1
+        value = _HELD + lock_record(f"{self._token_prefix}{self._tokens}", time.time())
+        answer = self._claim(keys=[f"result:{key}", f"lock:{key}"], args=[value, self._lease_ms])
+        if answer == 2:
+            return DONE
+        if answer == 0:
+            return BUSY
+        with self._mutex:
+            self._held[key] = value
+        return CLAIMED
+
+    @_talks_to_redis("saving a result")
+    def save_and_unlock(self, key, value):
+        key = result_key(key)
+        data = encode_result(value, key=key)
+        with self._mutex:
+            held = self._held.pop(key, None)
+        self._save_and_unlock(keys=[f"result:{key}", f"lock:{key}"], args=[data, held or b""])
 
     @_talks_to_redis("releasing a lock")
     def unlock(self, key):
