@@ -54,9 +54,11 @@ def _module_exists(module_name):
     return importlib.util.find_spec(module_name) is not None
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"],
+                                              "auto_envvar_prefix": "JUG"})
 @click.version_option(__version__, prog_name="jug", message="%(prog)s %(version)s")
-def main():
+@click.pass_context
+def main(ctx):
     """jug: run the tasks of a jugfile in parallel, reproducibly.
 
     \b
@@ -69,5 +71,12 @@ def main():
         jug execute primes.py &
         jug execute primes.py &
         jug status primes.py
+
+    Defaults come from ~/.config/jugrc and a local .jugrc (INI sections
+    [main], [execute], [status]...), then from JUG_<COMMAND>_<OPTION>
+    environment variables (JUG_EXECUTE_JUGDIR=...), then the command line.
     """
+    from jug.config import default_map
+
+    ctx.default_map = default_map(list(COMMANDS))
 

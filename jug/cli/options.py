@@ -8,7 +8,6 @@ arguments after the jugfile, and everything after ``--``, become the jugfile's
 
 import dataclasses
 import datetime
-import os
 
 import click
 
@@ -66,7 +65,7 @@ def common_options(jugfile, user_args, jugdir, verbose, short, debug, pdb, will_
     :func:`jugfile_arguments`."""
     jugfile = jugfile or "jugfile.py"
     if jugdir is None:
-        jugdir = os.environ.get("JUGDIR") or default_jugdir(jugfile)
+        jugdir = default_jugdir(jugfile)
     elif "%(" in jugdir:
         jugdir = default_jugdir(jugfile, jugdir)
     _configure_logging(verbose)

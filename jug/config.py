@@ -1,0 +1,93 @@
+"""Configuration files: ``~/.config/jugrc`` (or ``~/.config/jug/jugrc``,
+``~/.jug/configrc``) and a project-local ``.jugrc`` or ``jugrc``.
+
+INI format, as in jug's manual::
+
+    [main]
+    jugdir=%(jugfile)s.jugdata
+
+    [execute]
+    wait-cycle-time=12
+    nr-wait-cycles=150
+
+Keys of ``[main]`` apply to every command, keys of ``[execute]`` to ``jug
+execute`` and so on; dashes become underscores.  Precedence, highest first:
+the command line, the environment (``JUGDIR``), the nearest local file (the
+current directory, then its parents up to the git root when inside a git
+checkout), the global file.  The result is a click ``default_map``.
+"""
+
+import configparser
+import os
+
+GLOBAL_FILES = ("~/.config/jug/jugrc", "~/.config/jugrc", "~/.jug/configrc")
+LOCAL_NAMES = (".jugrc", "jugrc")
+
+
+def global_config_file():
+    for candidate in GLOBAL_FILES:
+        path = os.path.expanduser(candidate)
+        if os.path.isfile(path) and os.access(path, os.R_OK):
+            return path
+    return None
+
+
+def local_config_files(start=None):
+    """Local config files, nearest first."""
+    directory = os.path.abspath(start or os.getcwd())
+    chain = [directory]
+    probe = directory
+    while True:
+        if os.path.exists(os.path.join(probe, ".git")):
+            break
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            chain = [directory]  # not inside a git checkout: only the current directory
+            break
+        probe = parent
+        chain.append(probe)
+    found = []
+    for folder in chain:
+        for name in LOCAL_NAMES:
+            path = os.path.join(folder, name)
+            if os.path.isfile(path):
+                found.append(path)
+    return found
+
+
+def read_config(path):
+    """``{section: {key: value}}`` of one file (no ``%`` interpolation, so
+    ``%(jugfile)s`` survives to be expanded later)."""
+    parser = configparser.RawConfigParser()
+    with open(path, encoding="utf-8") as handle:
+        parser.read_file(handle)
+    return {section: dict(parser.items(section)) for section in parser.sections()}
+
+
+def default_map(commands, start=None):
+    """The click ``default_map`` for the group, from every config file."""
+    files = []
+    global_file = global_config_file()
+    if global_file:
+        files.append(global_file)
+    files.extend(reversed(local_config_files(start)))  # farthest first, nearest wins
+    merged = {}
+    for path in files:
+        for section, values in read_config(path).items():
+            merged.setdefault(section, {}).update(values)
+    result = {}
+    main = {_param(k): v for k, v in merged.get("main", {}).items()}
+    for command in commands:
+        entries = dict(main)
+        section = merged.get(command) or merged.get(command.replace("-", "_")) or {}
+        entries.update({_param(k): v for k, v in section.items()})
+        if command == "invalidate":
+            entries.pop("name", None)  # a config file alone must not choose what to delete
+            entries.pop("pattern", None)
+        if entries:
+            result[command] = entries
+    return result
+
+
+def _param(key):
+    return key.strip().replace("-", "_")
