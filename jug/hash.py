@@ -2,7 +2,7 @@
 the digests built from it.
 
 This module owns the answer to "which task is this?".  A task's hash is a
-BLAKE2b-160 digest of its display name and a canonical encoding of its
+SHA-1 digest of its display name and a canonical encoding of its
 arguments that does not depend on the pickle protocol, ``PYTHONHASHSEED``, the
 Python version or the platform.  The encoding is specified byte for byte in
 ``docs/hashing.md`` and pinned by literal digests in ``tests/test_hash.py``;
@@ -58,7 +58,7 @@ ENCODING_VERSION = 1
 """Version of the canonical encoding; part of every digest (see the headers)."""
 
 DIGEST_SIZE = 20
-"""Bytes in a digest (BLAKE2b with ``digest_size=20``); hex form is 40 chars."""
+"""Bytes in a digest (SHA-1's native size); hex form is 40 chars."""
 
 CHUNK_SIZE = 1 << 20
 """Array data longer than this is tree-hashed in chunks of this many bytes."""
@@ -88,7 +88,9 @@ _DATETIME = struct.Struct(">HBBBBBIB").pack
 _TIMEDELTA = struct.Struct(">iII").pack
 _CANONICAL_NAN = b"\x7f\xf8\x00\x00\x00\x00\x00\x00"
 _hexlify = binascii.hexlify
-_blake2b = hashlib.blake2b
+# usedforsecurity=False: a task hash is not a security boundary, and the flag
+# keeps SHA-1 available when OpenSSL runs in FIPS mode.
+_sha1 = hashlib.sha1
 
 
 class HashingError(JugError):
@@ -178,7 +180,7 @@ def hash_task(name: str, args: tuple, kwargs: dict, memo: HashMemo | None = None
 
 
 def hash_bytes(data: bytes | bytearray | memoryview) -> bytes:
-    """The plain BLAKE2b-160 digest of ``data`` (no header), as 40 hex bytes."""
+    """The plain SHA-1 digest of ``data`` (no header), as 40 hex bytes."""
     return _hexlify(_digest(data))
 
 
@@ -220,7 +222,7 @@ def _encode(obj: object, memo: HashMemo | None) -> bytes:
 
 
 def _digest(data: bytes) -> bytes:
-    return _blake2b(data, digest_size=DIGEST_SIZE).digest()
+    return _sha1(data, usedforsecurity=False).digest()
 
 
 def _encode_none(obj: None, memo: HashMemo | None) -> bytes:
@@ -278,7 +280,7 @@ def _sequence_digest(items: list | tuple, memo: HashMemo | None) -> bytes:
 
 
 def _counted_digest(count: int, parts: list[bytes]) -> bytes:
-    hasher = _blake2b(_U64(count), digest_size=DIGEST_SIZE)
+    hasher = _sha1(_U64(count), usedforsecurity=False)
     hasher.update(b"".join(parts))
     return hasher.digest()
 
@@ -541,7 +543,7 @@ def _element_array_digest(array: Any, memo: HashMemo | None) -> bytes:
     items = array.ravel(order="C").tolist() if array.ndim else [array.item()]
     head = (_encode_str(array.dtype.str, None) + _shape_bytes(array.shape)
             + b"o" + _U64(len(items)))
-    hasher = _blake2b(head, digest_size=DIGEST_SIZE)
+    hasher = _sha1(head, usedforsecurity=False)
     get = _ENCODERS.get
     hasher.update(b"".join([(get(type(item)) or _encoder_for(type(item)))(item, memo)
                             for item in items]))
@@ -552,8 +554,8 @@ def _raw_array_digest(array: Any, memo: HashMemo | None) -> bytes:
     little = _little_endian_dtype(array.dtype)
     if little != array.dtype:
         array = array.astype(little)
-    hasher = _blake2b(_encode(_dtype_descriptor(little), None) + _shape_bytes(array.shape),
-                      digest_size=DIGEST_SIZE)
+    hasher = _sha1(_encode(_dtype_descriptor(little), None) + _shape_bytes(array.shape),
+                   usedforsecurity=False)
     for part in _raw_data_parts(array):
         hasher.update(part)
     return hasher.digest()

@@ -18,6 +18,7 @@ import struct
 import subprocess
 import sys
 import textwrap
+import threading
 import types
 import weakref
 
@@ -38,8 +39,9 @@ def u64(n):
     return struct.pack(">Q", n)
 
 
-def blake(data):
-    return hashlib.blake2b(data, digest_size=20).digest()
+def sha1(data):
+    """D(x) in docs/hashing.md."""
+    return hashlib.sha1(data).digest()
 
 
 class FakeTask:
@@ -146,76 +148,76 @@ GOLDEN_VALUES = {
 }
 
 GOLDEN_DIGESTS = {
-    "none": "2c95800074c9ff708673e88d975a9efd91c5bee4",
-    "true": "c2ea193bf2d28ba9f85f2f483051d6cd62e70bab",
-    "false": "c7ebd239455f675437bcf13c53cd7d4922ca64cd",
-    "int_0": "ed099a101dc6ab9d7ec1207a543ce3ae5319f482",
-    "int_1": "5572918ccf2b64ebe926757ed0a8d2d50b57cfe9",
-    "int_neg": "8a8cc37e4576d59d07e0fe39039154f9002628df",
-    "int_1024": "2b2f94163e3c949ae3d167535a1c4032f6dc01a8",
-    "int_big": "344dc6cbd42940b8a9da23c8d508d4858b1a3807",
-    "int_big_neg": "07845e1b22ffea5e4072169e3cfacfc6e5557061",
-    "float_1": "ff8c43a6f3605836e6f5fb491153463be3788501",
-    "float_1_5": "4bcc905ffceee68d006b720c8eb0c19faa183cde",
-    "float_zero": "40a67098dd0f0d21367229e19d8bb4bdb060cfdb",
-    "float_neg_zero": "63ed06156d25baf7cc3e71cff5730af94e47db1f",
-    "float_nan": "66d677d1dcdaa8b981c0b2b2401efbe0674738d8",
-    "float_inf": "e47b31298717ccda8bbe96a0a259000d8dd54ad6",
-    "complex": "a4d9fc7bab9865a9e8df79755a7d552578f25ed4",
-    "str_empty": "a6447b64de8ddce8af933b8549c62033b5964a2c",
-    "str_a": "1af121af1b7bcef43f250ccdb5013bb67a831566",
-    "str_unicode": "a3a6c5481b01909be56aed2354eb963c831b17b8",
-    "bytes": "50c2a58a86efa38dd82350dfbe124411ad97a39e",
-    "bytearray": "8455ab3bb924544af28c450b09133373996611fd",
-    "ellipsis": "ccbc5153788ea1dbef5bc56b3ce15be44f090902",
-    "list_empty": "1841e728d41b00528ceb663327b7ce0cfea3e840",
-    "list": "8059b25fe9212ef19d81af7438d46158e7dec20f",
-    "tuple_empty": "9ab1b4e408e67c3fc08e51300601a464213066ea",
-    "tuple": "319bf7ae96327bf7856ad17dcee28af333f8a0c8",
-    "dict": "bb6ba95dd8f8922c69775292063a4a9ac92c8b4b",
-    "dict_empty": "893f5ac095523cd0c146015542a95b9d7ced2bf8",
-    "set": "66f123f662649614db5fd1d76ce07cf4ad10b7fd",
-    "frozenset": "d254c56ef2dad53b300e8541978748aaa35e8222",
-    "set_str": "074d94a2fe69f13b44ec14e5ca15629de20b1f41",
-    "range": "bf0c60d55b6c5ac554c3d2d997e289c9d98d096a",
-    "slice": "a6426bcc396f97ae6daf2c8f644385a4d8f2a28d",
-    "path": "a8b2264fd1c05771a8f3358881035945523f8e9b",
-    "pure_path": "19eefa2c10cb8f58049efc34d2e4353ca79d0b05",
-    "date": "9fe8f2333b7bc870ab1d8f91f79b5c2973548065",
-    "time": "7bc3469ed30b03b9e6c826f042383053f482eeab",
-    "datetime": "bdf506f8d92d076a2a7260bdb8a3bd0c515ce0f7",
-    "datetime_utc": "2e089c8a79001bdfb5caaecd27e8bf04ecc668a8",
-    "timedelta": "2d16df9aa57c15d40ec08939595c48d9792675fb",
-    "enum": "649cac78941331930f53a75802f43da630049cb0",
-    "builtin": "881a94d32a3084543e52ce6ae503fb25ceb82ad1",
-    "math_sqrt": "bd74051fdaec2ac98543faad0124e5f3028fe050",
-    "class": "2fdf8996362a69cf66f40df9e95d63f50b82a1f0",
-    "method_descriptor": "c625ee850b33e6cf06d76b97930d58b941dd7e28",
-    "classmethod_builtin": "c90f2b829425dd58197ce88ed6f9830c5701f684",
-    "partial": "53047e7f5de6a1c98d95feea4494c1e680ba9f9f",
-    "jug_hash_bytes": "33b4fde521ce5269a3cb215462bec5ae7b966812",
-    "jug_hash_str": "33b4fde521ce5269a3cb215462bec5ae7b966812",
-    "fallback_decimal": "8a84c65c13d390f8294adbcec5a76413adcf2411",
-    "ordered_dict": "d987742dfd45bc0dafd156163d4453e233fdcc46",
-    "defaultdict": "9e4985a6921bad80a86310910420fe52c4c6a20a",
-    "counter": "343c32745f3718d5aba3eb7ee137648d03e1a491",
-    "np_int64": "00933ec7d411068815557e08be65a013a3816e3b",
-    "np_float64_2d": "fe86e90b309039ba077269165ca6459111385f44",
-    "np_bool": "fdf84d0458ef1da60ae4c46cf2d518dc8fbeff4e",
-    "np_unicode": "2079fc2923c7728889c9edb2d6124c410326fa3f",
-    "np_bytes": "2efe5536b135ef9c4e6cbcb5f7373d5a31f83bf9",
-    "np_datetime": "d782d26224226ebca47cc4d544f3defa6730f6d0",
-    "np_structured": "2b69e33fc78ac82f353dc0c0b5184dfe9b3473d3",
-    "np_object": "4b84d1c7259cd406ab216a364069cad8b6b887ee",
-    "np_0d": "6a231073761f899e84fbb6bc96aad32fa195bc23",
-    "np_empty": "79f65561fe84e0d5050d11a12d6c612f852ba62c",
-    "np_tree": "4c881732a238a7d9b34b49950ee10c487809e34c",
-    "np_scalar_float64": "b06fdf89bb027081c88dc21101b27ffd9d50276c",
-    "np_scalar_int32": "b059994c19e708156818a3978ac4e630053b1ba9",
-    "np_scalar_bool": "08307f0a24e5bfe9976f3a3c03d48564c1acac11",
-    "np_scalar_str": "4a2f69873c504fc8300637896d958ef3e06465df",
-    "np_dtype": "f0404d8d88ec72af87a1d01209faa8720ba38f12",
-    "np_ufunc": "61f74368448c24067d7ee16cd44d9e90a544bba6",
+    "none": "da5b182609f18880fd8f807d7c3af7a5123c9799",
+    "true": "6f7a36bd71579816fa218a138fad09de15b1dba9",
+    "false": "9da72816d8b091fc4eb3e223d89f7862ec7407a9",
+    "int_0": "9701ce52dc537fc9595f877263e34582ed44c896",
+    "int_1": "55fef42099e8ea5821e4117853e2562e6525d9be",
+    "int_neg": "46105813f63aa053e68363e54ab0678ea5e4f084",
+    "int_1024": "dc5d8eedafdd89c565bc74b783328e5d6736d693",
+    "int_big": "899951d67082fedecfaab9f6f833b2669f2d5ffe",
+    "int_big_neg": "1aabdd869d512296bfc63a5b5ab81a904737b27c",
+    "float_1": "a2f49c30ed440582a09c557519219d50567cc905",
+    "float_1_5": "826f3ede199b81f3a65db46133ecc326694c66a2",
+    "float_zero": "aba2fbd34b0cdd26e2b283ded2afa6f7458d58bf",
+    "float_neg_zero": "0c40a47c321c1df325b296cbc1945cafc25a5ea3",
+    "float_nan": "fee4dfed85a2a7e892ccfc70f2e59014c24b5534",
+    "float_inf": "4c46ceb677b194c5934da0ec584a7660e15326e2",
+    "complex": "29e0df7e3c8c8155057062a335088c18a3559293",
+    "str_empty": "837894fea33bb6d3088efd25f584c4dc02098f62",
+    "str_a": "15b203d9b69098c31d2611529879ac32754a0299",
+    "str_unicode": "344c635c1697d92419f6bbd41ed8cea0fa91880c",
+    "bytes": "1929a250135a3056adcd5a34ed4666b2b4852b7c",
+    "bytearray": "2352f8244fd69024a71328a59878f2dd40c68d33",
+    "ellipsis": "987a0e678d3768398d86e101debece36bc0bb3c9",
+    "list_empty": "75e23a77eeef35277093e6644164aaff7f56656b",
+    "list": "de0d22efde5c1e6464c01424e6aeed6a2df46972",
+    "tuple_empty": "89d5a19783f7fab3fcdc61275b4953494523dcc1",
+    "tuple": "31454b807cbd5c57bb0d200d2917bdbb34bb63db",
+    "dict": "a351aa03a91e3c0ce5f07727fbcc0461e15b3214",
+    "dict_empty": "bb65c5f0beb5a0b737d1b5852a97bbb509abde55",
+    "set": "cea1263c834c1ca2c0580f565e24b46440bd1ed1",
+    "frozenset": "e14f1fe391ccb6ef89ddd91fd6fda3cdbaea9e7a",
+    "set_str": "8fd06fb066b47d57a40b9c10b2c13500eb5be530",
+    "range": "5b1dd0dfb62648c10a3cec6e31aac854b15cc333",
+    "slice": "50a3059e1d6d97482806c43faed8708c67fe8f3b",
+    "path": "9de74d5d9e432297985d1578fd3abb8f1ba7cbdd",
+    "pure_path": "f1e52b8d33d545a7937644a7e0ad6ff02f4aad7d",
+    "date": "920bcb051646fc0ea8cb1635ecede311294df03b",
+    "time": "01eefafffe43b36dcda84b77914f7676e6794047",
+    "datetime": "43646f3e730745fd28e89b7245ae1b9b64b10e88",
+    "datetime_utc": "499e6fcca600dd88c2314e89489d9c92369d569a",
+    "timedelta": "2d5d39b8e1736484a868b3dce4e7016d441a955c",
+    "enum": "b2c07d27a04af871e21d653384e532cc6f41a7ea",
+    "builtin": "6531ec38ea00e688d8998cea803181dbb7312e04",
+    "math_sqrt": "f7bea7308302c508ee2beddc596df8977f90c6c0",
+    "class": "3d379fc47a6aa9f20748df5e3f9fa1d78c22ed09",
+    "method_descriptor": "755e38c190ec712b6678eb1bb67a04a1b86012e5",
+    "classmethod_builtin": "70a9db905de13844aed3bf28010161150d815f7e",
+    "partial": "4e726c865e2eecc69e8eb19fefb76bf456248261",
+    "jug_hash_bytes": "976226b9119c78bd29eb513a8a7b99b98dcc0550",
+    "jug_hash_str": "976226b9119c78bd29eb513a8a7b99b98dcc0550",
+    "fallback_decimal": "9dafb87dd2426246d76d9700b9220e4f8bfee400",
+    "ordered_dict": "91d55d1ddb19bfe12483c5fff51212049f69384e",
+    "defaultdict": "4f9a3cc43c92fb828d21618276e51193debc9e32",
+    "counter": "5a959f26f8f2ff5cf542b2d162b8ad7921684d9d",
+    "np_int64": "027472a4df6fa4507a66d20f50aee60d2b594982",
+    "np_float64_2d": "cce7612255dc23483ca365b644dea3fbb1cf27db",
+    "np_bool": "40d79bcf76a3f52b72076dd65027e52362c3abec",
+    "np_unicode": "f49ebee6a78cf41e99fe8ec001de87915a83e6ab",
+    "np_bytes": "db9dff1a6a8d05546039f240ab0fd936741a0a09",
+    "np_datetime": "dbc580c76d42c936331420bd09cb3d272de94a33",
+    "np_structured": "bd62bdc8c6f09ccf71c11366807642ec086acb6c",
+    "np_object": "e54c10ebbf8ab7baab887f6311362297cfecd1eb",
+    "np_0d": "c61ec25b497283ae89294eb302030db2102628f9",
+    "np_empty": "18fc64067bb54046cb21cb498cb3577949ad55e1",
+    "np_tree": "38514d0f290cc0c3a6e4f000e97df52b8217e874",
+    "np_scalar_float64": "edfa3fd884f22c65bab02de3dc1cffc7503aea6c",
+    "np_scalar_int32": "89c7571301ee04eb842afe11a6176cf1c8e4ca99",
+    "np_scalar_bool": "55f96cb2215474d1df97e1259621eb5cf8c15a83",
+    "np_scalar_str": "17a60ce02c223b719a9d5e25ae4bb49ef41c68e2",
+    "np_dtype": "a881cbadfbc936dfdcbdd7feeda1801c84e74c5b",
+    "np_ufunc": "c38301927a9e2222d8f80de07c9f42107ed33017",
 }
 
 
@@ -237,12 +239,12 @@ def test_golden_digests_are_distinct_except_where_documented():
 
 def test_golden_task_digests():
     double_0 = hash_task("jugfile.double", (0,), {})
-    assert double_0 == b"199f3567b381655565d78e2cc6d089e3eece8f98"
-    assert hash_task("jugfile.double", (), {"x": 3}) == b"7710d110b6bf955d8605a9ed410ecd0ab419dc76"
+    assert double_0 == b"2502c55d68ff17a051ad416b75fc80a34c8d5b79"
+    assert hash_task("jugfile.double", (), {"x": 3}) == b"aae8caef75296c8d64b85569dba223ee0fdd9fc4"
     assert (hash_task("jugfile.double", (FakeTask(double_0),), {})
-            == b"3a95407de01cd4244c7a3a652a26d0173399499a")
+            == b"2f10775bcaa7475b20001c67bdfb3ad5940f5338")
     assert (hash_task("jugfile.add", (1,), {"b": [1, 2], "a": "x"})
-            == b"311cdf7ebbab77174e0354ddf0bc2d3d13dc3f82")
+            == b"760d5b922cefab92a800f90f555d36f34372f45d")
 
 
 @pytest.mark.skipif(sys.version_info[:2] != (3, 11),
@@ -257,8 +259,8 @@ def test_golden_lambda_digests():
             return adder
         add2 = make_adder(2)
     """))
-    assert hash_one(namespace["add1"]) == b"4c576d54af244fa9e8e7233e9e4126a382553020"
-    assert hash_one(namespace["add2"]) == b"91e42c18e109207a3f0873ad05830ab85bd80fd0"
+    assert hash_one(namespace["add1"]) == b"0e7a9eb95b5fa6993b3aa914eeb6455f33cf7d85"
+    assert hash_one(namespace["add2"]) == b"4550293e5faaa8e5b1c4d2beb472d4e993948200"
 
 
 # --------------------------------------------------------------------------
@@ -300,20 +302,20 @@ def test_scalar_encoding_bytes(value, encoding):
 
 def test_container_encoding_is_tag_and_digest_of_the_body():
     one, two = canonical_encoding(1), canonical_encoding("two")
-    sequence_body = blake(u64(2) + one + two)
+    sequence_body = sha1(u64(2) + one + two)
     assert canonical_encoding([1, "two"]) == b"l" + sequence_body
     assert canonical_encoding((1, "two")) == b"t" + sequence_body
-    unordered_body = blake(u64(2) + b"".join(sorted([one, two])))
+    unordered_body = sha1(u64(2) + b"".join(sorted([one, two])))
     assert canonical_encoding({"two", 1}) == b"e" + unordered_body
     assert canonical_encoding(frozenset({1, "two"})) == b"E" + unordered_body
     items = sorted([one + two, two + one])
-    assert canonical_encoding({1: "two", "two": 1}) == b"d" + blake(u64(2) + b"".join(items))
+    assert canonical_encoding({1: "two", "two": 1}) == b"d" + sha1(u64(2) + b"".join(items))
 
 
 def test_value_and_task_headers():
     assert ENCODING_VERSION == 1
-    assert hash_one([1]) == blake(b"jug hash v1 value\n" + canonical_encoding([1])).hex().encode()
-    expected = blake(b"jug hash v1 task\n" + canonical_encoding("m.f")
+    assert hash_one([1]) == sha1(b"jug hash v1 value\n" + canonical_encoding([1])).hex().encode()
+    expected = sha1(b"jug hash v1 task\n" + canonical_encoding("m.f")
                      + u64(1) + canonical_encoding(7)
                      + u64(2) + canonical_encoding("a") + canonical_encoding(None)
                      + canonical_encoding("b") + canonical_encoding(2.0))
@@ -324,7 +326,9 @@ def test_digest_format():
     digest = hash_one("anything")
     assert type(digest) is bytes and len(digest) == 2 * DIGEST_SIZE == 40
     assert digest == digest.lower() and bytes.fromhex(digest.decode())
-    assert hash_bytes(b"abc") == hashlib.blake2b(b"abc", digest_size=20).hexdigest().encode()
+    assert hash_bytes(b"abc") == hashlib.sha1(b"abc").hexdigest().encode()
+    # The FIPS 180 test vector: hash_bytes is plain SHA-1, no header.
+    assert hash_bytes(b"abc") == b"a9993e364706816aba3e25717850c26c9cd0d89d"
     assert hash_bytes(memoryview(b"abc")) == hash_bytes(b"abc")
 
 
@@ -556,7 +560,7 @@ def test_object_arrays_are_hashed_element_by_element():
     array[:] = items
     expected_body = (canonical_encoding("|O") + u64(1) + u64(4) + b"o" + u64(4)
                      + b"".join(canonical_encoding(x) for x in items))
-    assert canonical_encoding(array) == b"A" + blake(expected_body)
+    assert canonical_encoding(array) == b"A" + sha1(expected_body)
     assert hash_one(array.reshape(2, 2)) != hash_one(array)
 
 
@@ -568,7 +572,7 @@ def test_variable_width_string_arrays_are_hashed_by_their_strings():
 
     assert hash_one(strings(["a", "bc"])) == hash_one(strings(["a", "bc"]))
     assert hash_one(strings(["a", "bc"])) != hash_one(strings(["a", "bd"]))
-    assert canonical_encoding(strings(["a"])) == b"A" + blake(
+    assert canonical_encoding(strings(["a"])) == b"A" + sha1(
         canonical_encoding("StringDType()") + u64(1) + u64(1) + b"o" + u64(1)
         + canonical_encoding("a"))
 
@@ -576,16 +580,16 @@ def test_variable_width_string_arrays_are_hashed_by_their_strings():
 def _tree_encoding(array):
     """docs/hashing.md's array body with the tree-hashed data section."""
     data = np.ascontiguousarray(array).tobytes()
-    leaves = b"".join(blake(data[i:i + CHUNK_SIZE]) for i in range(0, len(data), CHUNK_SIZE))
+    leaves = b"".join(sha1(data[i:i + CHUNK_SIZE]) for i in range(0, len(data), CHUNK_SIZE))
     body = (canonical_encoding(array.dtype.str) + u64(array.ndim)
             + b"".join(u64(n) for n in array.shape)
             + b"k" + u64(len(data)) + u64(CHUNK_SIZE) + leaves)
-    return b"A" + blake(body)
+    return b"A" + sha1(body)
 
 
 def test_large_arrays_use_the_documented_tree_hash():
     small = np.arange(1000, dtype=np.float64)
-    assert canonical_encoding(small) == b"A" + blake(
+    assert canonical_encoding(small) == b"A" + sha1(
         canonical_encoding("<f8") + u64(1) + u64(1000) + b"w" + u64(8000) + small.tobytes())
     tree = np.arange(3 * CHUNK_SIZE // 8 + 5, dtype=np.float64)  # three chunks and a bit
     assert canonical_encoding(tree) == _tree_encoding(tree)
@@ -594,6 +598,28 @@ def test_large_arrays_use_the_documented_tree_hash():
     assert parallel.nbytes >= PARALLEL_MIN_BYTES
     assert canonical_encoding(parallel) == _tree_encoding(parallel)
 
+
+def test_large_arrays_are_hashed_by_every_available_thread(monkeypatch):
+    import jug.hash
+
+    if hasattr(os, "sched_getaffinity"):
+        cpus = len(os.sched_getaffinity(0))
+        assert jug.hash._hash_thread_count() == max(1, min(cpus, jug.hash.MAX_HASH_THREADS))
+    leaf_threads = set()
+    plain_digest = jug.hash._digest
+
+    def recording_digest(data):
+        if len(data) == CHUNK_SIZE:
+            leaf_threads.add(threading.get_ident())
+        return plain_digest(data)
+
+    monkeypatch.setattr(jug.hash, "_digest", recording_digest)
+    monkeypatch.setattr(jug.hash, "_hash_thread_count", lambda: 2)
+    hash_one(np.zeros(PARALLEL_MIN_BYTES // 8))
+    assert len(leaf_threads) == 2
+    leaf_threads.clear()
+    hash_one(np.zeros(PARALLEL_MIN_BYTES // 8 - 1))
+    assert len(leaf_threads) == 1, "below PARALLEL_MIN_BYTES one thread hashes"
 
 def test_structured_arrays_with_objects_fall_back_to_pickle():
     array = np.array([(1, "a")], dtype=[("n", "<i8"), ("o", object)])
