@@ -77,11 +77,12 @@ def common_options(jugfile, user_args, jugdir, verbose, short, debug, pdb, will_
 
 
 def _configure_logging(verbose):
+    if verbose.lower() not in ("info", "debug"):
+        return  # importing logging costs start-up time: only when asked for
     import logging
 
-    level = {"info": logging.INFO, "debug": logging.DEBUG}.get(verbose.lower())
-    if level is not None:
-        logging.basicConfig(level=level, format="%(levelname)s:%(name)s:%(message)s")
+    level = logging.INFO if verbose.lower() == "info" else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s:%(name)s:%(message)s")
 
 
 def report_errors(function):

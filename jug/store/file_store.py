@@ -24,7 +24,6 @@ import errno
 import itertools
 import os
 import re
-import secrets
 import threading
 import time
 
@@ -150,7 +149,7 @@ class FileStore(Store):
 
     @staticmethod
     def _new_temp_prefix():
-        return f"{secrets.token_hex(6)}-{os.getpid()}-"
+        return f"{os.urandom(6).hex()}-{os.getpid()}-"
 
     def _makedirs(self, path):
         try:
@@ -412,7 +411,7 @@ class FileStore(Store):
 
     def _remove_lock_if_unchanged(self, info):
         path = self._lock_path(info.key)
-        grave = f"{self._tempfiles}/reclaim-{secrets.token_hex(8)}"
+        grave = f"{self._tempfiles}/reclaim-{os.urandom(8).hex()}"
         try:
             os.rename(path, grave)
         except FileNotFoundError:

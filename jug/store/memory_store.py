@@ -15,7 +15,6 @@ that are merely held are not saved: their holder is this process.
 import atexit
 import os
 import pickle
-import secrets
 import threading
 import time
 
@@ -47,7 +46,7 @@ class MemoryStore(Store):
         self._blobs = {}     # name -> (bytes, version)
         self._blob_version = 0
         self._tokens = 0
-        self._token_prefix = f"{secrets.token_hex(6)}-"
+        self._token_prefix = f"{os.urandom(6).hex()}-"
         self._acquired = set()  # names locked through this object and not let go
         # a heartbeat thread may refresh while the main thread locks and unlocks
         self._mutex = threading.Lock()
@@ -93,7 +92,7 @@ class MemoryStore(Store):
                              for name, info in self._locks.items() if info.failed},
         }
         directory = os.path.dirname(self.path)
-        temp = f"{self.path}.{secrets.token_hex(6)}.tmp"
+        temp = f"{self.path}.{os.urandom(6).hex()}.tmp"
         try:
             os.makedirs(directory, exist_ok=True)
             with open(temp, "xb") as file:

@@ -19,7 +19,6 @@ redis-py is imported when a store is opened, never before.
 """
 
 import functools
-import secrets
 import threading
 import time
 
@@ -162,7 +161,7 @@ class RedisStore(Store):
         self._held = {}  # lock name -> the value we stored; guarded by _mutex
         self._mutex = threading.Lock()
         self._tokens = 0
-        self._token_prefix = f"{secrets.token_hex(6)}-"
+        self._token_prefix = f"{os.urandom(6).hex()}-"
 
     def describe(self):
         return self._describe
