@@ -19,6 +19,7 @@ redis-py is imported when a store is opened, never before.
 """
 
 import functools
+import os
 import threading
 import time
 
