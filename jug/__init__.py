@@ -43,13 +43,12 @@ def init(jugfile=None, jugdir=None, on_error="exit", store=None):
 
     from jug.compiler.trace import trace_jugfile
     from jug.errors import JugError
-    from jug.store import open_store
 
     jugfile = jugfile or "jugfile.py"
     if store is None:
-        store = open_store(jugdir if jugdir is not None else "jugdata") if not hasattr(jugdir, "save") else jugdir
+        store = set_jugdir(jugdir)
     try:
-        trace = trace_jugfile(jugfile, store, argv=[jugfile], persistent=True)
+        trace = trace_jugfile(jugfile, store, argv=[jugfile], persistent=True, running=False)
     except JugError as error:
         if on_error != "exit":
             raise

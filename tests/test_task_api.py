@@ -272,3 +272,18 @@ def test_no_load_passes_the_wrapper(context):
 
 def type_name(x):
     return type(x).__name__
+
+
+def test_is_jug_running_inside_jug_but_not_after_init(tmp_path, monkeypatch):
+    from jugtest import run_jug, write
+
+    write(tmp_path / "jugfile.py", """
+        import jug
+        with open("running.txt", "w") as out:
+            out.write(str(jug.is_jug_running()))
+    """)
+    run_jug("status", "jugfile.py", cwd=tmp_path, check=0)
+    assert (tmp_path / "running.txt").read_text() == "True"
+    monkeypatch.chdir(tmp_path)
+    jug.init("jugfile.py", "dict_store")
+    assert (tmp_path / "running.txt").read_text() == "False"

@@ -71,12 +71,13 @@ def jugfile_syntax_error(jugfile, error):
                         source_line=line)
 
 
-def trace_jugfile(jugfile, store, argv=None, persistent=False, context=None):
+def trace_jugfile(jugfile, store, argv=None, persistent=False, context=None, running=True):
     """Run ``jugfile`` recording its tasks; returns a :class:`Trace`.
 
     ``argv`` becomes ``sys.argv`` (default ``[jugfile]``).  With
     ``persistent`` the context stays active afterwards (``jug.init``), so
-    ``value(task)`` keeps working in the caller."""
+    ``value(task)`` keeps working in the caller.  ``running`` is what
+    ``jug.is_jug_running()`` answers inside the jugfile."""
     code = read_jugfile(jugfile)
     name = module_name(jugfile)
     module = types.ModuleType(name)
@@ -86,7 +87,7 @@ def trace_jugfile(jugfile, store, argv=None, persistent=False, context=None):
     _prepare_sys_path(jugfile)
     sys.argv = list(argv) if argv is not None else [jugfile]
     if context is None:
-        context = JugContext(store=store, running=True)
+        context = JugContext(store=store, running=running)
     context.source_path = code.co_filename
     from jug.barrier import BarrierError
 
