@@ -28,7 +28,7 @@ import traceback
 
 from jug.errors import JugError
 from jug.store.base import BUSY, DONE, DamagedResult
-from jug.hooks import jug_hook
+from jug.hooks import has_hooks, jug_hook
 
 log = logging.getLogger("jug")
 
@@ -76,33 +76,39 @@ class TaskFailed(JugError):
 
 
 class _Heartbeat:
-    """Refreshes the lease of the lock a worker holds while its task runs."""
+    """Refreshes the leases of the locks a worker holds while its tasks run."""
 
     def __init__(self, store, period):
         self.store = store
         self.period = period
-        self.key = None
+        self.keys = ()
         self._wake = threading.Event()
         self._thread = None
 
-    def hold(self, key):
-        self.key = key
+    def hold(self, keys):
+        self.keys = tuple(keys)
         if self._thread is None:
             self._thread = threading.Thread(target=self._loop, name="jug-heartbeat", daemon=True)
             self._thread.start()
 
     def release(self):
-        self.key = None
+        self.keys = ()
 
     def _loop(self):
         while True:
             self._wake.wait(self.period)
-            key = self.key
-            if key is not None:
+            keys = self.keys
+            if keys:
                 try:
-                    self.store.heartbeat([key])
+                    self.store.heartbeat(keys)
                 except Exception as error:  # a missed heartbeat is retried next period
-                    log.warning("jug: could not refresh the lock of %s: %s", key, error)
+                    log.warning("jug: could not refresh the locks of %s: %s", keys, error)
+
+
+# Tasks shorter than this are claimed and saved in batches on stores where a
+# batch costs one round trip (Redis): up to _MAX_BATCH at a time.
+_FAST_TASK = 0.005
+_MAX_BATCH = 64
 
 
 def execute_graph(graph, runner, store, options, state, heartbeat_period=60.0):
@@ -162,72 +168,109 @@ def execute_graph(graph, runner, store, options, state, heartbeat_period=60.0):
     backoff = min(0.05, options.wait_cycle_time)
     any_failed = False
 
+    batch_size = 1
+    batched_store = getattr(store, "batched", False)
+
+    def run_batch(batch):
+        """Run claimed tasks ``batch`` one after the other, then save their
+        results together; whatever happens, no claimed lock is left behind."""
+        nonlocal any_failed
+        outputs = []
+        unsaved = list(batch)
+        heartbeat.hold([hashes[i] for i in batch])
+        try:
+            for i in batch:
+                digest = hashes[i]
+                try:
+                    task = runner.task(i)
+                    jug_hook("execute.task-pre-execute", (task,))
+                    outputs.append((i, task, runner.run(i, debug=options.debug)))
+                except DamagedResult as error:
+                    # a dependency's result was torn or damaged: recompute it first
+                    damaged = graph.index_of(error.key)
+                    if damaged is None or not finished[damaged]:
+                        raise
+                    print(f"jug: the result of {graph.name(damaged)} ({error.where}) is "
+                          f"damaged ({error.reason}); computing it again", file=sys.stderr)
+                    store.remove(error.key)
+                    unmark_finished(damaged)  # task i runs again once it is recomputed
+                    store.unlock(digest)
+                    unsaved.remove(i)
+                except Exception as error:
+                    any_failed = True
+                    failed_here[i] = 1
+                    state.failed.add(digest)
+                    text = "".join(traceback.format_exception(type(error), error,
+                                                              error.__traceback__))
+                    state.errors.append((graph.name(i), digest, text))
+                    if options.keep_failed:
+                        store.fail(digest)  # the failed lock stays
+                    else:
+                        store.unlock(digest)
+                    unsaved.remove(i)
+                    if options.pdb:
+                        _post_mortem(error)
+                    message = _failure_message(graph.name(i), digest, text,
+                                               bool(graph.dependents(i)))
+                    if not options.keep_going:
+                        raise TaskFailed(message) from error
+                    print(message, file=sys.stderr)
+        finally:
+            heartbeat.release()
+            # save what was computed, even when leaving early (an error, an exit
+            # check, SIGTERM); release the locks of what was not
+            try:
+                if outputs:
+                    store.save_and_unlock_many([(hashes[i], result) for i, _, result in outputs])
+                    for i, _, _ in outputs:
+                        unsaved.remove(i)
+            finally:
+                for i in unsaved:
+                    store.unlock(hashes[i])
+        for i, task, _ in outputs:
+            state.executed[graph.name(i)] += 1
+            mark_finished(i)
+            if options.aggressive_unload:
+                runner.forget_dependencies(i)
+            jug_hook("execute.task-executed1", (task,))
+
     while True:
         progressed = False
         while ready:
-            i = ready.popleft()
-            if finished[i] or failed_here[i] or pending[i] or not selected[i]:
+            batch = []
+            while ready and len(batch) < batch_size:
+                i = ready.popleft()
+                if finished[i] or failed_here[i] or pending[i] or not selected[i] or i in batch:
+                    continue
+                if hashes[i] in state.failed:
+                    failed_here[i] = 1
+                    continue
+                batch.append(i)
+            if not batch:
                 continue
-            digest = hashes[i]
-            if digest in state.failed:
-                failed_here[i] = 1
-                continue
-            claim = store.claim(digest)
-            if claim == BUSY:
-                blocked.add(i)
-                continue
-            blocked.discard(i)
-            if claim == DONE:
-                note_loaded(i)
-                mark_finished(i)
+            claims = store.claim_many([hashes[i] for i in batch])
+            claimed = []
+            for i, claim in zip(batch, claims):
+                if claim == BUSY:
+                    blocked.add(i)
+                    continue
+                blocked.discard(i)
+                if claim == DONE:
+                    note_loaded(i)
+                    mark_finished(i)
+                else:
+                    claimed.append(i)
                 progressed = True
+            if not claimed:
                 continue
-            keep_lock = False
-            saved = False
-            try:
-                task = runner.task(i)
-                jug_hook("execute.task-pre-execute", (task,))
-                heartbeat.hold(digest)
-                try:
-                    result = runner.run(i, debug=options.debug)
-                finally:
-                    heartbeat.release()
-                store.save_and_unlock(digest, result)
-                saved = True
-                state.executed[graph.name(i)] += 1
-                mark_finished(i)
-                progressed = True
-                if options.aggressive_unload:
-                    runner.forget_dependencies(i)
-                jug_hook("execute.task-executed1", (task,))
-            except DamagedResult as error:
-                # a dependency's result was torn or damaged: recompute it first
-                damaged = graph.index_of(error.key)
-                if damaged is None or not finished[damaged]:
-                    raise
-                print(f"jug: the result of {graph.name(damaged)} ({error.where}) is damaged "
-                      f"({error.reason}); computing it again", file=sys.stderr)
-                store.remove(error.key)
-                unmark_finished(damaged)  # task i runs again once it is recomputed
-            except Exception as error:
-                any_failed = True
-                failed_here[i] = 1
-                state.failed.add(digest)
-                text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-                state.errors.append((graph.name(i), digest, text))
-                if options.keep_failed:
-                    store.fail(digest)
-                    keep_lock = True
-                if options.pdb:
-                    _post_mortem(error)
-                if not options.keep_going:
-                    raise TaskFailed(_failure_message(graph.name(i), digest, text,
-                                                      bool(graph.dependents(i)))) from error
-                print(_failure_message(graph.name(i), digest, text, bool(graph.dependents(i))),
-                      file=sys.stderr)
-            finally:
-                if not keep_lock and not saved:
-                    store.unlock(digest)
+            started = time.perf_counter()
+            run_batch(claimed)
+            if batched_store and not has_hooks("execute.task-executed1"):
+                per_task = (time.perf_counter() - started) / len(claimed)
+                if per_task < _FAST_TASK:
+                    batch_size = min(batch_size * 2, _MAX_BATCH)
+                else:
+                    batch_size = 1
 
         if progressed:
             idle_since = None

@@ -151,3 +151,52 @@ def test_debug_catches_a_task_that_modifies_its_argument(tmp_path):
     proc = run_jug("execute", "jugfile.py", "--will-cite", "--debug", cwd=tmp_path, check=1)
     assert "changed unexpectedly" in proc.stderr and "jugfile.sneaky" in proc.stderr
     run_jug("execute", "jugfile.py", "--will-cite", cwd=tmp_path, check=0)
+
+
+def test_fast_tasks_on_redis_are_batched_and_still_run_once(tmp_path, redis_url):
+    from conftest import flush_redis
+
+    flush_redis(redis_url)
+    write(tmp_path / "jugfile.py", LOGGING_JUGFILE)
+    env = jug_env(N=400)
+    run_jug("compile", "jugfile.py", "--jugdir", redis_url, cwd=tmp_path, env=env, check=0)
+    workers = [start_jug("execute", "jugfile.py", "--jugdir", redis_url, "--will-cite",
+                         "--wait-cycle-time", "0.2", cwd=tmp_path, env=env) for _ in range(2)]
+    for worker in workers:
+        _, stderr = worker.communicate(timeout=120)
+        assert worker.returncode == 0, stderr
+    assert sorted(runs(tmp_path)) == list(range(400))
+    assert finished_value(tmp_path, redis_url, env) == sum(i * i for i in range(400))
+
+
+def test_a_failure_inside_a_batch_keeps_the_other_results(tmp_path, redis_url):
+    from conftest import flush_redis
+
+    flush_redis(redis_url)
+    write(tmp_path / "jugfile.py", """
+        from jug import TaskGenerator
+
+        @TaskGenerator
+        def f(x):
+            with open("runs.log", "a") as log:
+                log.write(f"{x}\\n")
+            if x == 150:
+                raise ValueError("bad")
+            return x
+
+        values = [f(i) for i in range(300)]
+    """)
+    proc = run_jug("execute", "jugfile.py", "--jugdir", redis_url, "--will-cite", cwd=tmp_path,
+                   check=1)
+    assert "ValueError: bad" in proc.stderr
+    status = run_jug("status", "jugfile.py", "--jugdir", redis_url, "--short", cwd=tmp_path,
+                     check=1)
+    done = int(re.search(r"(\d+) complete", status.stdout).group(1))
+    # every task that ran before the failure, in the same batch or not, was saved
+    assert done == len(runs(tmp_path)) - 1
+    assert "(none active)" in status.stdout  # no lock left behind
+    run_jug("execute", "jugfile.py", "--jugdir", redis_url, "--will-cite", "--keep-going",
+            cwd=tmp_path, check=1)
+    status = run_jug("status", "jugfile.py", "--jugdir", redis_url, "--short", cwd=tmp_path,
+                     check=1)
+    assert status.stdout.strip() == "1 tasks waiting to be run, 0 failed, 299 complete, (none active)."

@@ -197,3 +197,32 @@ def test_unwritable_location_is_a_store_error(tmp_path):
         store.lock(K1)
     with pytest.raises(StoreError):
         store.put_blob("manifest", b"")
+
+
+def test_save_and_unlock_renames_the_lock_into_the_result(tmp_path):
+    from jug.store.base import CLAIMED
+    from jug.store.file_store import FileStore
+
+    store = FileStore(tmp_path / "jugdata")
+    key = "c" * 40
+    assert store.claim(key) == CLAIMED
+    lock_inode = os.stat(tmp_path / "jugdata" / "locks" / f"{key}.lock").st_ino
+    store.save_and_unlock(key, [1, 2, 3])
+    assert os.listdir(tmp_path / "jugdata" / "locks") == []
+    assert not os.path.exists(tmp_path / "jugdata" / "tempfiles") or \
+        os.listdir(tmp_path / "jugdata" / "tempfiles") == []
+    result = tmp_path / "jugdata" / key[:2] / key[2:]
+    assert os.stat(result).st_ino == lock_inode  # the same file, renamed
+    assert store.load(key) == [1, 2, 3]
+
+
+def test_save_and_unlock_after_the_lock_was_reclaimed_still_saves(tmp_path):
+    from jug.store.base import CLAIMED
+    from jug.store.file_store import FileStore
+
+    store = FileStore(tmp_path / "jugdata")
+    key = "d" * 40
+    assert store.claim(key) == CLAIMED
+    os.unlink(tmp_path / "jugdata" / "locks" / f"{key}.lock")  # someone broke our lock
+    store.save_and_unlock(key, "value")
+    assert store.load(key) == "value" and not store.is_locked(key)

@@ -503,3 +503,16 @@ def test_claim_is_exclusive_between_two_store_objects(store, tmp_path):
         assert not store.is_locked(K1)
     finally:
         other.close()
+
+
+def test_claim_many_and_save_and_unlock_many(store):
+    from jug.store.base import BUSY, CLAIMED, DONE
+
+    keys = [key(i) for i in range(5)]
+    store.save(keys[0], "done before")
+    assert store.lock(keys[1])
+    assert store.claim_many(keys) == [DONE, BUSY, CLAIMED, CLAIMED, CLAIMED]
+    assert all(store.is_locked(k) for k in keys[1:])
+    store.save_and_unlock_many([(keys[2], 2), (keys[3], [3]), (keys[4], {"four": 4})])
+    assert [store.load(k) for k in keys[2:]] == [2, [3], {"four": 4}]
+    assert not any(store.is_locked(k) for k in keys[2:]) and store.is_locked(keys[1])

@@ -61,6 +61,11 @@ def jug_hook(name, args=(), kwargs=None):
     return [f(*args, **(kwargs or {})) for f in functions]
 
 
+def has_hooks(name):
+    """Is any function registered for ``name``?"""
+    return bool(_hooks[name])
+
+
 def reset_all_hooks():
     for functions in _hooks.values():
         functions.clear()

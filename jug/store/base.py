@@ -456,6 +456,19 @@ class Store(abc.ABC):
         self.save(key, value)
         self.unlock(key)
 
+    #: True when claim_many/save_and_unlock_many cost one round trip for
+    #: many keys (the executor then batches fast tasks)
+    batched = False
+
+    def claim_many(self, keys):
+        """``[claim(k) for k in keys]``, in one round trip where possible."""
+        return [self.claim(key) for key in keys]
+
+    def save_and_unlock_many(self, items):
+        """``save_and_unlock(key, value)`` for each ``(key, value)``."""
+        for key, value in items:
+            self.save_and_unlock(key, value)
+
     @abc.abstractmethod
     def unlock(self, key):
         """Release a lock this store took (failed or not); did it release one?"""

@@ -28,7 +28,7 @@ import threading
 import time
 
 from jug.errors import ResultMissing, StoreError
-from jug.store.base import (DEFAULT_LEASE, ENC_NPY, PayloadWriter, Store,
+from jug.store.base import (BUSY, CLAIMED, DONE, DEFAULT_LEASE, ENC_NPY, PayloadWriter, Store,
                             decode_result, encode_result, iso_time, lock_record,
                             pack_header, parse_lock_record, plain_ndarray, result_key,
                             store_name, write_npy)
@@ -201,8 +201,9 @@ class FileStore(Store):
 
     # -- results ----------------------------------------------------------------
 
-    def save(self, key, value):
-        key = result_key(key)
+    @staticmethod
+    def _result_writer(key, value):
+        """A function writing the stored form of ``value`` to a file descriptor."""
         if plain_ndarray(value) and value.nbytes > STREAM_ABOVE:
             def writer(fd):
                 _stream_array(fd, value)
@@ -211,7 +212,11 @@ class FileStore(Store):
 
             def writer(fd):
                 _write_all(fd, data)
-        temp = self._write_temp(writer, self.fsync)
+        return writer
+
+    def save(self, key, value):
+        key = result_key(key)
+        temp = self._write_temp(self._result_writer(key, value), self.fsync)
         final = self._result_path(key)
         self._rename_into(temp, final)
         if self.fsync:
@@ -337,6 +342,57 @@ class FileStore(Store):
                 return False
             del self._held[name]
             return _unlink_if_present(path)
+
+    def claim(self, key):
+        key = result_key(key)
+        result = self._result_path(key)
+        if os.path.exists(result):  # read-only check first: no lock file churn
+            return DONE
+        if not self.lock(key):
+            return BUSY
+        if os.path.exists(result):
+            self.unlock(key)
+            return DONE
+        return CLAIMED
+
+    def save_and_unlock(self, key, value):
+        """Write the result into our lock file and rename it into place: the
+        lock disappears as the result appears, in two directory operations
+        (create, rename) per task instead of four."""
+        key = result_key(key)
+        writer = self._result_writer(key, value)
+        with self._mutex:
+            path = self._still_ours(key)
+            if path is not None and self._held[key][2] != _FAILED_MTIME_NS:
+                try:
+                    fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
+                except FileNotFoundError:
+                    fd = None  # reclaimed by someone who thought we were dead
+                if fd is not None:
+                    try:
+                        writer(fd)
+                        if self.fsync:
+                            os.fsync(fd)
+                    except BaseException:
+                        os.close(fd)
+                        del self._held[key]
+                        _unlink_if_present(path)
+                        raise
+                    os.close(fd)
+                    final = self._result_path(key)
+                    try:
+                        self._rename_into(path, final)
+                    except FileNotFoundError:
+                        pass  # reclaimed meanwhile: save the ordinary way below
+                    else:
+                        del self._held[key]
+                        if self.fsync:
+                            fsync_dir(os.path.dirname(final))
+                            fsync_dir(self._locks)
+                        return
+                self._held.pop(key, None)
+        self.save(key, value)
+        self.unlock(key)
 
     def is_locked(self, key):
         return os.path.exists(self._lock_path(store_name(key)))

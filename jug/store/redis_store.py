@@ -78,6 +78,22 @@ if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
 if redis.call('GET', KEYS[2]) == ARGV[1] then return 1 end
 return 0
 """
+_CLAIM_MANY = """
+local answers = {}
+for i = 1, #KEYS, 2 do
+  local n = (i + 1) / 2
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    answers[n] = 2
+  elseif redis.call('SET', KEYS[i + 1], ARGV[n + 1], 'NX', 'PX', ARGV[1]) then
+    answers[n] = 1
+  elseif redis.call('GET', KEYS[i + 1]) == ARGV[n + 1] then
+    answers[n] = 1
+  else
+    answers[n] = 0
+  end
+end
+return answers
+"""
 _SAVE_AND_UNLOCK = """
 redis.call('SET', KEYS[1], ARGV[1])
 if redis.call('GET', KEYS[2]) == ARGV[2] then return redis.call('DEL', KEYS[2]) end
@@ -154,6 +170,7 @@ class RedisStore(Store):
                              "password and database number in --jugdir") from error
         self._unlock = self._client.register_script(_UNLOCK)
         self._claim = self._client.register_script(_CLAIM)
+        self._claim_many = self._client.register_script(_CLAIM_MANY)
         self._save_and_unlock = self._client.register_script(_SAVE_AND_UNLOCK)
         self._fail = self._client.register_script(_FAIL)
         self._heartbeat = self._client.register_script(_HEARTBEAT)
@@ -264,6 +281,42 @@ class RedisStore(Store):
         with self._mutex:
             self._held[key] = value
         return CLAIMED
+
+    batched = True
+
+    @_talks_to_redis("claiming tasks")
+    def claim_many(self, keys):
+        keys = [result_key(key) for key in keys]
+        if len(keys) == 1:
+            return [self.claim(keys[0])]
+        values = []
+        names = []
+        for key in keys:
+            self._tokens += 1
+            values.append(_HELD + lock_record(f"{self._token_prefix}{self._tokens}", time.time()))
+            names.extend((f"result:{key}", f"lock:{key}"))
+        answers = self._claim_many(keys=names, args=[self._lease_ms, *values])
+        claims = []
+        with self._mutex:
+            for key, value, answer in zip(keys, values, answers):
+                if answer == 1:
+                    self._held[key] = value
+                claims.append(CLAIMED if answer == 1 else DONE if answer == 2 else BUSY)
+        return claims
+
+    @_talks_to_redis("saving results")
+    def save_and_unlock_many(self, items):
+        items = [(result_key(key), value) for key, value in items]
+        if len(items) == 1:
+            return self.save_and_unlock(*items[0])
+        encoded = [(key, encode_result(value, key=key)) for key, value in items]
+        with self._mutex:
+            held = [self._held.pop(key, None) for key, _ in encoded]
+        pipe = self._client.pipeline(transaction=False)
+        for (key, data), value in zip(encoded, held):
+            self._save_and_unlock(keys=[f"result:{key}", f"lock:{key}"], args=[data, value or b""],
+                                  client=pipe)
+        pipe.execute()
 
     @_talks_to_redis("saving a result")
     def save_and_unlock(self, key, value):
