@@ -6,11 +6,13 @@ under its store lock, and a worker re-checks that the result is absent after
 locking, so no task runs twice.  The loop keeps, per task, the number of
 unfinished dependencies; finishing a task makes its dependents ready
 (Kahn's algorithm), so picking the next task costs O(1) and a whole graph
-O(N + E).  When nothing is ready the worker rescans the store (one listing),
-retries locks held elsewhere (reclaiming stale ones: dead holder on this host,
-or an expired heartbeat) and backs off exponentially up to
-``wait_cycle_time``; it gives up after ``wait_cycle_time * nr_wait_cycles``
-seconds without progress.
+O(N + E).  When nothing is ready the worker looks at the tasks other workers
+hold (or lists the whole store when there are many), reclaims stale locks
+(dead holder on this host, or an expired heartbeat) and backs off
+exponentially from 10 ms up to a second (or ``wait_cycle_time``); it gives up
+after ``wait_cycle_time * nr_wait_cycles`` seconds without progress.  Fast
+tasks are claimed and saved in batches on stores where that saves round
+trips (Redis).
 
 The graph says *what* depends on what; a ``runner`` says how to compute task
 ``i`` (from live Task objects of a trace, or from a manifest).
@@ -105,6 +107,13 @@ class _Heartbeat:
                     log.warning("jug: could not refresh the locks of %s: %s", keys, error)
 
 
+# Waiting for tasks held by other workers: poll after 10 ms, then back off
+# to at most a second (or --wait-cycle-time if shorter).  With up to
+# _WATCH_EACH such tasks, only they are looked at; beyond, the whole store.
+_FIRST_BACKOFF = 0.01
+_MAX_BACKOFF = 1.0
+_WATCH_EACH = 256
+
 # Tasks shorter than this are claimed and saved in batches on stores where a
 # batch costs one round trip (Redis): up to _MAX_BATCH at a time.
 _FAST_TASK = 0.005
@@ -113,6 +122,10 @@ _MAX_BATCH = 64
 
 def execute_graph(graph, runner, store, options, state, heartbeat_period=60.0):
     """Run every runnable task of ``graph`` that nobody else has run.
+
+    ``--wait-cycle-time`` bounds how long the worker sleeps between looks
+    at tasks held elsewhere; it gives up after ``wait_cycle_time *
+    nr_wait_cycles`` seconds without progress, as jug does.
 
     ``runner.run(i)`` computes task ``i`` (its dependencies are finished);
     ``runner.task(i)`` gives an object passed to hooks; ``runner.forget(i)``
@@ -165,7 +178,7 @@ def execute_graph(graph, runner, store, options, state, heartbeat_period=60.0):
     blocked = set()
     budget = options.wait_cycle_time * options.nr_wait_cycles
     idle_since = None
-    backoff = min(0.05, options.wait_cycle_time)
+    backoff = _FIRST_BACKOFF
     any_failed = False
 
     batch_size = 1
@@ -184,6 +197,7 @@ def execute_graph(graph, runner, store, options, state, heartbeat_period=60.0):
                 try:
                     task = runner.task(i)
                     jug_hook("execute.task-pre-execute", (task,))
+                    _preload(store, runner.unloaded_dependencies(i))
                     outputs.append((i, task, runner.run(i, debug=options.debug)))
                 except DamagedResult as error:
                     # a dependency's result was torn or damaged: recompute it first
@@ -262,6 +276,8 @@ def execute_graph(graph, runner, store, options, state, heartbeat_period=60.0):
                     claimed.append(i)
                 progressed = True
             if not claimed:
+                if batched_store:
+                    batch_size = min(batch_size * 2, _MAX_BATCH)  # answering costs little
                 continue
             started = time.perf_counter()
             run_batch(claimed)
@@ -274,19 +290,31 @@ def execute_graph(graph, runner, store, options, state, heartbeat_period=60.0):
 
         if progressed:
             idle_since = None
-            backoff = min(0.05, options.wait_cycle_time)
+            backoff = _FIRST_BACKOFF
         # Anything left that could still run (here or elsewhere)?
         if not _work_left(graph, finished, failed_here, selected, state):
             return StageOutcome(all_finished=_all_finished(finished, selected),
                                 gave_up=False, failed=any_failed)
-        # Learn what other workers finished.
-        keys = store.list_keys()
-        for i in range(n):
-            if not finished[i] and hashes[i] in keys:
-                note_loaded(i)
-                mark_finished(i)
-                progressed = True
-        locks = store.list_locks()
+        # Learn what happened to the tasks others hold.  Every unfinished task
+        # we could run waits, directly or not, on one of them (or on a
+        # failure), so looking at those few suffices, except when a selection
+        # leaves tasks we never try: then list the whole store.
+        watched = sorted(blocked)
+        if options.select is None and len(watched) <= _WATCH_EACH:
+            present = store.exists_many([hashes[i] for i in watched])
+            done_elsewhere = [i for i, ok in zip(watched, present) if ok]
+        else:
+            keys = store.list_keys()
+            done_elsewhere = [i for i in range(n) if not finished[i] and hashes[i] in keys]
+        for i in done_elsewhere:
+            blocked.discard(i)
+            note_loaded(i)
+            mark_finished(i)
+            progressed = True
+        if len(blocked) <= _WATCH_EACH:
+            locks = {hashes[i]: store.lock_info(hashes[i]) for i in blocked}
+        else:
+            locks = store.list_locks()
         for i in list(blocked):
             lock = locks.get(hashes[i])
             if lock is None:
@@ -296,8 +324,8 @@ def execute_graph(graph, runner, store, options, state, heartbeat_period=60.0):
                 failed_here[i] = 1
                 blocked.discard(i)
             elif lock.is_stale() and store.break_stale_lock(hashes[i]):
-                log.warning("jug: reclaimed the stale lock of %s (held by %s pid %s)",
-                            graph.name(i), lock.host, lock.pid)
+                print(f"jug: reclaimed the stale lock of {graph.name(i)} (held by "
+                      f"{lock.host or 'an unknown host'} pid {lock.pid})", file=sys.stderr)
                 ready.append(i)
                 blocked.discard(i)
         if ready or progressed:
@@ -313,10 +341,18 @@ def execute_graph(graph, runner, store, options, state, heartbeat_period=60.0):
             log.info("No tasks can be run!")
             return StageOutcome(all_finished=False, gave_up=True, failed=any_failed)
         time.sleep(backoff)
-        backoff = min(backoff * 2, options.wait_cycle_time)
+        backoff = min(backoff * 1.5, options.wait_cycle_time, _MAX_BACKOFF)
         for i in list(blocked):
             ready.append(i)
         blocked.clear()
+
+
+def _preload(store, tasks):
+    """Load the results of ``tasks`` in one batch (one round trip on Redis,
+    instead of one per dependency when the task reads them)."""
+    if len(tasks) > 1:
+        for task, result in zip(tasks, store.load_many([t.hash() for t in tasks])):
+            task._result = result
 
 
 def _argument_digest(name, args, kwargs):
@@ -397,3 +433,6 @@ class TraceRunner:
     def forget_dependencies(self, i):
         for dep in self.tasks[i]._dependencies:
             dep.unload()
+
+    def unloaded_dependencies(self, i):
+        return [dep for dep in self.tasks[i]._dependencies if not dep.is_loaded()]

@@ -516,3 +516,12 @@ def test_claim_many_and_save_and_unlock_many(store):
     store.save_and_unlock_many([(keys[2], 2), (keys[3], [3]), (keys[4], {"four": 4})])
     assert [store.load(k) for k in keys[2:]] == [2, [3], {"four": 4}]
     assert not any(store.is_locked(k) for k in keys[2:]) and store.is_locked(keys[1])
+
+
+def test_load_many(store):
+    keys = [key(i) for i in range(3)]
+    for i, k in enumerate(keys):
+        store.save(k, {"i": i})
+    assert store.load_many(keys) == [{"i": 0}, {"i": 1}, {"i": 2}]
+    with pytest.raises(ResultMissing):
+        store.load_many([keys[0], key(99)])

@@ -447,3 +447,7 @@ class ManifestRunner:
             stub = self.stubs.get(dep)
             if stub is not None:
                 stub.unload()
+
+    def unloaded_dependencies(self, i):
+        stubs = (self.stubs.get(dep) for dep in self.graph.dependencies(i))
+        return [stub for stub in stubs if stub is not None and not stub.is_loaded()]

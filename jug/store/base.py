@@ -464,6 +464,10 @@ class Store(abc.ABC):
         """``[claim(k) for k in keys]``, in one round trip where possible."""
         return [self.claim(key) for key in keys]
 
+    def load_many(self, keys):
+        """``[load(k) for k in keys]``, in one round trip where possible."""
+        return [self.load(key) for key in keys]
+
     def save_and_unlock_many(self, items):
         """``save_and_unlock(key, value)`` for each ``(key, value)``."""
         for key, value in items:

@@ -221,6 +221,22 @@ class RedisStore(Store):
                                 f"in Redis at {self._describe}; `jug execute` computes it")
         return decode_result(data, key, f"key result:{key} in Redis at {self._describe}")
 
+    @_talks_to_redis("loading results")
+    def load_many(self, keys):
+        keys = [result_key(key) for key in keys]
+        values = []
+        for start in range(0, len(keys), BATCH):
+            chunk = keys[start:start + BATCH]
+            blobs = self._client.mget([f"result:{key}" for key in chunk])
+            for key, data in zip(chunk, blobs):
+                if data is None:
+                    raise ResultMissing(f"no result for task {key}: key result:{key} does not "
+                                        f"exist in Redis at {self._describe}; `jug execute` "
+                                        "computes it")
+                values.append(decode_result(data, key,
+                                            f"key result:{key} in Redis at {self._describe}"))
+        return values
+
     @_talks_to_redis("checking for a result")
     def exists(self, key):
         return bool(self._client.exists(f"result:{result_key(key)}"))
