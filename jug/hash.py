@@ -421,6 +421,8 @@ def _encode_code(code: types.CodeType, memo: HashMemo | None) -> bytes:
 
 def _encode_jug_hash(obj: Any, memo: HashMemo | None) -> bytes:
     value = obj.__jug_hash__()
+    if type(value) is bytes:  # the usual case: a task's 40 hex digits
+        return (_J40 if len(value) == 40 else b"J" + _U64(len(value))) + value
     if type(value) is str:
         value = value.encode("utf-8")
     elif not isinstance(value, (bytes, bytearray)):
@@ -638,6 +640,8 @@ def _chunk_digests(data: memoryview) -> list[bytes]:
 
 # --------------------------------------------------------------------------
 # The dispatch table and the resolver for types not in it.
+
+_J40 = b"J" + _U64(40)
 
 _ENCODERS: dict[type, Encoder] = {
     type(None): _encode_none,

@@ -95,11 +95,12 @@ class Task(TaskletMixin):
         context = current_context()
         self._context = context
         self._stage = context.stage
-        if kwargs or not _all_leaves(args):
+        deps = None if kwargs else _simple_dependencies(args)
+        if deps is None:
             self._dependencies, self._needs_value = scan_dependencies(
                 (args, kwargs), context.dependency_memo)
         else:
-            self._dependencies, self._needs_value = [], False
+            self._dependencies, self._needs_value = deps, bool(deps)
         self._hash = self._compute_hash(context)
         context.register(self)
         if context.source_path is not None:
@@ -141,7 +142,8 @@ class Task(TaskletMixin):
         return hash_task(self._name, self.args, self.kwargs, memo=context.hash_memo)
 
     def __jug_hash__(self):
-        return self.hash()
+        digest = self._hash
+        return digest if digest is not None else self.hash()
 
     def _set_hash(self, digest):
         """Force the hash (CompoundTask: the pseudo-task stands for its outer task)."""
@@ -277,11 +279,18 @@ class _StoreHolder:
         self.store = store
 
 
-def _all_leaves(args):
+def _simple_dependencies(args):
+    """The dependencies of positional ``args`` that are plain values or
+    tasks (the common case), without the general scan; None otherwise."""
+    deps = []
     for arg in args:
-        if type(arg) not in _LEAF_TYPES:
-            return False
-    return True
+        kind = type(arg)
+        if kind is Task:
+            if arg not in deps:
+                deps.append(arg)
+        elif kind not in _LEAF_TYPES:
+            return None
+    return deps
 
 
 def _creation_line(path):
@@ -495,9 +504,19 @@ class TaskGenerator:
     def __init__(self, f):
         self.f = f
         functools.update_wrapper(self, f)
+        # a plain function (the usual case) needs no unwrapping per call
+        plain = (not isinstance(f, (TaskGenerator, functools.partial))
+                 and getattr(f, "__name__", None) not in (None, "<lambda>"))
+        self._plain = f if plain else None
+        self._task_name = task_name(f) if plain else None
 
     def __call__(self, *args, **kwargs):
-        return Task(self.f, *args, **kwargs)
+        f = self.f
+        if f is self._plain:
+            task = Task.__new__(Task)
+            task._init_named(f, self._task_name, args, kwargs)
+            return task
+        return Task(f, *args, **kwargs)
 
     def __jug_hash__(self):
         from jug.hash import hash_one

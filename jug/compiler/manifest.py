@@ -252,28 +252,43 @@ def _read_int32(data):
 # -- the execution payload ----------------------------------------------------------
 
 
+def _task_reference(index):
+    """Stands for the task with graph index ``index`` in a pickled payload;
+    the payload's unpickler resolves it to a stub of that task."""
+    raise ManifestError("a task reference was unpickled outside a manifest payload")
+
+
 class _PayloadPickler:
-    """cloudpickle with tasks replaced by their graph index."""
+    """cloudpickle with tasks replaced by their graph index.
+
+    Tasks are reduced through the pickler's dispatch table (a C-level lookup
+    by type), not ``persistent_id``, which would cost a Python call for
+    every object pickled."""
 
     def __init__(self, index_of_hash):
+        import collections
+
         import cloudpickle
 
         from jug.task import Task
 
-        self.index_of_hash = index_of_hash
-        self.buffer = io.BytesIO()
         lookup = index_of_hash.get
 
-        class Pickler(cloudpickle.CloudPickler):
-            def persistent_id(self, obj):
-                if not isinstance(obj, Task):
-                    return None
-                index = lookup(obj.hash().decode("ascii"))
+        def reduce_task(task):
+            index = getattr(task, "_graph_index", None)
+            if index is None:
+                index = lookup(task.hash().decode("ascii"))
                 if index is None:
                     raise pickle.PicklingError(
-                        f"task {obj.name} is referenced but is not part of the graph")
-                return index
+                        f"task {task.name} is referenced but is not part of the graph")
+            return _task_reference, (index,)
 
+        class Pickler(cloudpickle.CloudPickler):
+            # read by the C pickler when it is created, so set on the class
+            dispatch_table = collections.ChainMap({Task: reduce_task},
+                                                  cloudpickle.CloudPickler.dispatch_table)
+
+        self.buffer = io.BytesIO()
         self.pickler = Pickler(self.buffer, protocol=5)
 
     def dumps(self, obj):
@@ -380,8 +395,10 @@ def decode_payload(data, graph, store):
         return task
 
     class Unpickler(pickle.Unpickler):
-        def persistent_load(self, pid):
-            return stub(pid)
+        def find_class(self, module, name):
+            if module == __name__ and name == "_task_reference":
+                return stub
+            return super().find_class(module, name)
 
     try:
         module_name, namespace, functions, specs, hooks = Unpickler(io.BytesIO(data)).load()

@@ -140,18 +140,22 @@ def jugfile_runtime_error(jugfile, error):
 
 def build_graph(tasks):
     """The TaskGraph of ``tasks`` (creation order) and the de-duplicated task
-    objects aligned with it.  Tasks with the same hash are one task."""
+    objects aligned with it.  Tasks with the same hash are one task.  Each
+    task gets ``_graph_index``, its index in the graph."""
     from jug.errors import GraphError
     from jug.graph import TaskGraphBuilder
 
     builder = TaskGraphBuilder()
-    index_of_object = {}
+    add = builder.add_indexed
+    hashes = builder.hashes
     kept = []
+    for task in tasks:
+        task._graph_index = None  # tasks of an earlier trace must not leak in
     for task in tasks:
         digest = task.hash().decode("ascii")
         deps = []
         for dep in task._dependencies:
-            dep_index = index_of_object.get(id(dep))
+            dep_index = getattr(dep, "_graph_index", None)
             if dep_index is None:
                 dep_index = builder.index.get(dep.hash().decode("ascii"))
                 if dep_index is None:
@@ -160,8 +164,8 @@ def build_graph(tasks):
                         f"{dep.hash().decode()}) that was never created in this jugfile; a "
                         "common cause is changing a task's argument after creating the task")
             deps.append(dep_index)
-        before = len(builder.hashes)
-        index_of_object[id(task)] = builder.add_indexed(digest, task.name, deps, task._stage)
-        if len(builder.hashes) > before:
+        before = len(hashes)
+        task._graph_index = add(digest, task.name, deps, task._stage)
+        if len(hashes) > before:
             kept.append(task)
     return builder.build(), tuple(kept)
