@@ -127,9 +127,13 @@ def execute_graph(graph, runner, store, options, state, heartbeat_period=60.0):
     at tasks held elsewhere; it gives up after ``wait_cycle_time *
     nr_wait_cycles`` seconds without progress, as jug does.
 
-    ``runner.run(i)`` computes task ``i`` (its dependencies are finished);
-    ``runner.task(i)`` gives an object passed to hooks; ``runner.forget(i)``
-    drops a result from memory."""
+    The runner (:class:`TraceRunner`, or ``ManifestRunner`` of
+    :mod:`jug.compiler.manifest`) knows how to compute a task:
+    ``run(i, debug)`` computes task ``i`` (its dependencies are finished),
+    ``task(i)`` is the object hooks receive, ``unloaded_dependencies(i)``
+    the dependency tasks whose results are not in memory (loaded in one batch
+    first) and ``forget_dependencies(i)`` drops them again
+    (``--aggressive-unload``)."""
     n = len(graph)
     hashes = graph.hashes
     indptr, indices = graph.dep_indptr, graph.dep_indices
