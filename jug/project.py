@@ -73,8 +73,10 @@ def sleep_until(options, poll_time):
     with open_project_store(options) as store:
         while True:
             keys = store.list_keys()
-            manifest, _ = load_manifest(options, store, keys)
-            report = status_report(manifest.graph, store, _pending_stage_text(manifest))
+            manifest, trace = load_manifest(options, store, keys)
+            if trace is not None:
+                keys = store.list_keys()
+            report = status_report(manifest.graph, store, _pending_stage_text(manifest), keys)
             if report.all_finished:
                 return 0
             if report.count(FAILED):

@@ -3,6 +3,7 @@ is re-traced exactly when something the trace read changed."""
 
 import os
 import re
+import time
 
 from jugtest import jug_env, run_jug, start_jug, write
 
@@ -298,3 +299,13 @@ def test_corrupt_or_unknown_manifest_is_retraced(tmp_path):
     manifest.write_bytes(b"garbage")
     proc = run_jug("status", "jugfile.py", "--short", cwd=tmp_path, check=1)
     assert "truncated: re-tracing" in proc.stderr and "11 tasks waiting" in proc.stdout
+
+
+def test_sleep_until_waits_for_a_worker_and_passes_barriers(tmp_path):
+    write(tmp_path / "jugfile.py", BARRIER_JUGFILE)
+    env = jug_env()
+    sleeper = start_jug("sleep-until", "jugfile.py", "--poll-time", "0.1", cwd=tmp_path, env=env)
+    time.sleep(0.5)
+    assert sleeper.poll() is None  # nothing is finished yet
+    run_jug("execute", "jugfile.py", "--will-cite", cwd=tmp_path, env=env, check=0)
+    assert sleeper.wait(timeout=60) == 0
