@@ -44,6 +44,17 @@ def start_jug(*args, cwd, env=None):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def run_workers(count, *args, cwd, env=None, timeout=300):
+    """Run ``count`` concurrent ``jug execute ARGS --will-cite --wait-cycle-time
+    0.2`` processes to completion; returns their stdouts (each must exit 0)."""
+    workers = [start_jug("execute", *args, "--will-cite", "--wait-cycle-time", "0.2", cwd=cwd,
+                         env=env) for _ in range(count)]
+    outputs = [worker.communicate(timeout=timeout) for worker in workers]
+    for worker, (_, stderr) in zip(workers, outputs):
+        assert worker.returncode == 0, stderr
+    return [stdout for stdout, _ in outputs]
+
+
 def invoke(*args, cwd, expect=0):
     """Run ``jug ARGS`` in this process with click's CliRunner."""
     from jug.cli import main

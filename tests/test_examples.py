@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from jugtest import REPO, jug_env, run_jug, start_jug
+from jugtest import REPO, jug_env, run_jug, run_workers
 
 EXAMPLES = {
     # example dir, jugfile, env, task count, script printing the result as JSON
@@ -66,12 +66,8 @@ def test_example_one_and_four_workers(tmp_path, name):
 
     parallel = copy_example(tmp_path / "four", name)
     run_jug("compile", jugfile, cwd=parallel, env=env, check=0)
-    workers = [start_jug("execute", jugfile, "--will-cite", "--wait-cycle-time", "0.2",
-                         cwd=parallel, env=env) for _ in range(4)]
-    outputs = [w.communicate(timeout=300) for w in workers]
-    for worker, (stdout, stderr) in zip(workers, outputs):
-        assert worker.returncode == 0, stderr
-    assert sum(executed_total(stdout) for stdout, _ in outputs) == count  # each task once
+    outputs = run_workers(4, jugfile, cwd=parallel, env=env)
+    assert sum(executed_total(stdout) for stdout in outputs) == count  # each task once
     assert result_of(parallel, script, env) == expected
     status = run_jug("status", jugfile, "--short", cwd=parallel, env=env, check=0)
     assert status.stdout.strip() == f"All tasks complete ({count} tasks)."

@@ -6,7 +6,7 @@ import re
 import signal
 import time
 
-from jugtest import jug_env, run_jug, start_jug, write
+from jugtest import jug_env, run_jug, run_workers, start_jug, write
 
 LOGGING_JUGFILE = """
     import os
@@ -52,11 +52,7 @@ def test_concurrent_workers_run_each_task_once(tmp_path, shared_jugdir):
     write(tmp_path / "jugfile.py", LOGGING_JUGFILE)
     env = jug_env(N=60, WORK_SLEEP=0.005)
     run_jug("compile", "jugfile.py", "--jugdir", shared_jugdir, cwd=tmp_path, env=env, check=0)
-    workers = [start_jug("execute", "jugfile.py", "--jugdir", shared_jugdir, "--will-cite",
-                         "--wait-cycle-time", "0.2", cwd=tmp_path, env=env) for _ in range(3)]
-    for worker in workers:
-        _, stderr = worker.communicate(timeout=120)
-        assert worker.returncode == 0, stderr
+    run_workers(3, "jugfile.py", "--jugdir", shared_jugdir, cwd=tmp_path, env=env)
     assert sorted(runs(tmp_path)) == list(range(60))
     assert finished_value(tmp_path, shared_jugdir, env) == sum(i * i for i in range(60))
 
@@ -160,11 +156,7 @@ def test_fast_tasks_on_redis_are_batched_and_still_run_once(tmp_path, redis_url)
     write(tmp_path / "jugfile.py", LOGGING_JUGFILE)
     env = jug_env(N=400)
     run_jug("compile", "jugfile.py", "--jugdir", redis_url, cwd=tmp_path, env=env, check=0)
-    workers = [start_jug("execute", "jugfile.py", "--jugdir", redis_url, "--will-cite",
-                         "--wait-cycle-time", "0.2", cwd=tmp_path, env=env) for _ in range(2)]
-    for worker in workers:
-        _, stderr = worker.communicate(timeout=120)
-        assert worker.returncode == 0, stderr
+    run_workers(2, "jugfile.py", "--jugdir", redis_url, cwd=tmp_path, env=env)
     assert sorted(runs(tmp_path)) == list(range(400))
     assert finished_value(tmp_path, redis_url, env) == sum(i * i for i in range(400))
 

@@ -5,7 +5,7 @@ import os
 import re
 import time
 
-from jugtest import jug_env, run_jug, start_jug, write
+from jugtest import jug_env, run_jug, run_workers, start_jug, write
 
 COUNTING_JUGFILE = """
     import os
@@ -237,11 +237,7 @@ def test_two_barriers_three_workers_trace_once_per_stage(tmp_path):
     """)
     env = jug_env()
     run_jug("compile", "jugfile.py", cwd=tmp_path, env=env, check=0)
-    workers = [start_jug("execute", "jugfile.py", "--will-cite", "--wait-cycle-time", "0.2",
-                         cwd=tmp_path, env=env) for _ in range(3)]
-    for worker in workers:
-        _, stderr = worker.communicate(timeout=120)
-        assert worker.returncode == 0, stderr
+    run_workers(3, "jugfile.py", cwd=tmp_path, env=env)
     run_jug("check", "jugfile.py", cwd=tmp_path, env=env, check=0)
     # compile + one re-trace per passed barrier; a race may add one or two more
     assert 3 <= traced_count(tmp_path) <= 5
