@@ -1,0 +1,153 @@
+"""The two things being compared, and how to run each.
+
+* ``original``: jug 2.7.0 from the package index, in a virtual environment
+  created once under ``benchmarks/.cache/`` and run as ``<venv>/bin/jug``.
+* ``ours``: this repository, run with the current interpreter and
+  ``PYTHONPATH=<repo root>`` (``python -c 'from jug.cli import main; ...'``),
+  so whatever is in the working tree is what gets measured.
+
+``--ours-cmd`` replaces ours by any command (the original's own ``jug`` to
+check the harness against itself, or an installed build); ``--ours-kind``
+then says which command conventions it follows.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ORIGINAL_VERSION = "2.7.0"
+ORIGINAL_REQUIREMENTS = (f"jug=={ORIGINAL_VERSION}", "numpy", "redis")
+OURS_BOOTSTRAP = "import sys; from jug.cli import main; sys.exit(main())"
+
+
+@dataclass(frozen=True)
+class Implementation:
+    """How to run one jug.
+
+    ``kind`` is "original" or "new": it decides the command conventions
+    (the new jug has ``compile`` and ``graph --dot``; the original has
+    neither and renders with ``dot``).
+    """
+
+    label: str
+    argv: tuple
+    python: str
+    kind: str
+    env: dict = field(default_factory=dict, hash=False, compare=False)
+    description: str = ""
+
+    @property
+    def compiles(self):
+        return self.kind == "new"
+
+    def jug(self, *args):
+        return [*self.argv, *args]
+
+    def environ(self, **extra):
+        env = dict(self.env)
+        env.update({key: str(value) for key, value in extra.items()})
+        return env
+
+    def graph_args(self, jugfile):
+        if self.kind == "new":
+            return self.jug("graph", jugfile, "--dot")
+        return self.jug("graph", jugfile)
+
+    def graph_environ(self, **extra):
+        env = self.environ(**extra)
+        if self.kind == "original":
+            # Keep only the venv on PATH so `dot` is not found: jug then
+            # writes the .dot file, says it could not render, and exits 0.
+            env["PATH"] = str(Path(self.python).parent)
+        return env
+
+
+def _base_environ():
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    env.pop("PYTHONSTARTUP", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def original_venv_path(cache_dir):
+    return Path(cache_dir) / f"venv-jug-{ORIGINAL_VERSION}"
+
+
+def ensure_original_venv(cache_dir, log=print, timeout=900):
+    """Create (once) the virtual environment holding the original jug.
+
+    A marker file is written last, so an interrupted install is redone.
+    Returns the venv path.
+    """
+    venv = original_venv_path(cache_dir)
+    marker = venv / ".bench-complete"
+    if marker.exists():
+        return venv
+    log(f"creating {venv} with {' '.join(ORIGINAL_REQUIREMENTS)} (once)")
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True, timeout=timeout)
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
+         "--disable-pip-version-check", *ORIGINAL_REQUIREMENTS],
+        check=True, timeout=timeout,
+    )
+    marker.write_text(" ".join(ORIGINAL_REQUIREMENTS) + "\n")
+    return venv
+
+
+def original_implementation(venv):
+    venv = Path(venv)
+    return Implementation(
+        label="original",
+        argv=(str(venv / "bin" / "jug"),),
+        python=str(venv / "bin" / "python"),
+        kind="original",
+        env=_base_environ(),
+        description=f"jug {ORIGINAL_VERSION} from the package index ({venv})",
+    )
+
+
+def ours_implementation(ours_cmd=None, ours_kind=None):
+    """Ours: the repository's jug, or whatever ``--ours-cmd`` says."""
+    if ours_cmd is None:
+        env = _base_environ()
+        env["PYTHONPATH"] = str(REPO_ROOT)
+        return Implementation(
+            label="ours",
+            argv=(sys.executable, "-c", OURS_BOOTSTRAP),
+            python=sys.executable,
+            kind=ours_kind or "new",
+            env=env,
+            description=f"this repository ({REPO_ROOT}) with {sys.executable}",
+        )
+    argv = shlex.split(ours_cmd)
+    if os.sep in argv[0] and not os.path.isabs(argv[0]):
+        argv[0] = os.path.abspath(argv[0])  # commands run in temporary directories
+    argv = tuple(argv)
+    return Implementation(
+        label="ours",
+        argv=argv,
+        python=_interpreter_of(argv[0]),
+        kind=ours_kind or "original",
+        env=_base_environ(),
+        description=f"substituted by --ours-cmd {ours_cmd!r} ({ours_kind or 'original'} conventions)",
+    )
+
+
+def _interpreter_of(command):
+    """The Python a console script runs with (its shebang), else ours."""
+    try:
+        with open(command, "rb") as fh:
+            first = fh.readline().decode("utf-8", "replace").strip()
+    except OSError:
+        return sys.executable
+    if first.startswith("#!") and "python" in first:
+        return first[2:].strip().split()[0]
+    return sys.executable
