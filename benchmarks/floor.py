@@ -19,8 +19,12 @@ from benchmarks.harness import Sample, Series
 SUBDIRS = [f"{i:02x}" for i in range(256)]
 
 
-def measure_floor(*, spawner, sizes, repeat, workdir, redis=None, hash_bytes, log=print, dry_run=False):
+def measure_floor(*, spawner, sizes, repeat, workdir, redis=None, hash_bytes, log=print, dry_run=False,
+                  python=sys.executable):
     """Every floor figure, as ``{key: Series}`` of seconds.
+
+    ``python`` is the interpreter whose start-up is the floor (ours, from its
+    venv, so that the figure is what any command of ours must pay).
 
     Per-file figures (write, unlink, Redis round trip) are seconds *per
     file*; the others are seconds per operation as named.
@@ -31,8 +35,8 @@ def measure_floor(*, spawner, sizes, repeat, workdir, redis=None, hash_bytes, lo
     repeat = max(repeat, 3)
     os.makedirs(workdir, exist_ok=True)
 
-    for key, argv in (("python-startup", [sys.executable, "-c", "pass"]),
-                      ("python-S-startup", [sys.executable, "-S", "-c", "pass"])):
+    for key, argv in (("python-startup", [python, "-c", "pass"]),
+                      ("python-S-startup", [python, "-S", "-c", "pass"])):
         series = floors[key] = Series()
         for _ in range(repeat):
             result = spawner.run([argv], cwd=workdir, env=os.environ, timeout=60)

@@ -2,9 +2,14 @@
 
 * ``original``: jug 2.7.0 from the package index, in a virtual environment
   created once under ``benchmarks/.cache/`` and run as ``<venv>/bin/jug``.
-* ``ours``: this repository, run with the current interpreter and
-  ``PYTHONPATH=<repo root>`` (``python -c 'from jug.cli import main; ...'``),
-  so whatever is in the working tree is what gets measured.
+* ``ours``: this repository, installed (not in editable mode, so with
+  compiled bytecode) into its own virtual environment under
+  ``benchmarks/.cache/venv-ours`` at the start of every session, and run as
+  ``<venv>/bin/jug``: both implementations then start the same way, from a
+  venv whose interpreter reads no other site-packages.  Its dependencies are
+  installed once; the repository is reinstalled each time, so the working
+  tree is what gets measured.  ``--ours-from-tree`` runs the working tree
+  with the current interpreter and ``PYTHONPATH`` instead (no install).
 
 ``--ours-cmd`` replaces ours by any command (the original's own ``jug`` to
 check the harness against itself, or an installed build); ``--ours-kind``
@@ -102,6 +107,34 @@ def ensure_original_venv(cache_dir, log=print, timeout=900):
     return venv
 
 
+OURS_DEPENDENCIES = ("click", "libcst", "networkx", "numpy", "graphviz", "redis", "cloudpickle")
+
+
+def ours_venv_path(cache_dir):
+    return Path(cache_dir) / "venv-ours"
+
+
+def ensure_ours_venv(cache_dir, log=print, timeout=900):
+    """Create (dependencies once) the venv of ours and install the working
+    tree into it; returns the venv path."""
+    venv = ours_venv_path(cache_dir)
+    marker = venv / ".bench-dependencies"
+    python = str(venv / "bin" / "python")
+    if not marker.exists():
+        log(f"creating {venv} with {' '.join(OURS_DEPENDENCIES)} (once)")
+        venv.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True,
+                       timeout=timeout)
+        subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                        *OURS_DEPENDENCIES], check=True, timeout=timeout)
+        marker.write_text(" ".join(OURS_DEPENDENCIES) + "\n")
+    log(f"installing this repository into {venv}")
+    subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                    "--no-deps", "--force-reinstall", str(REPO_ROOT)], check=True,
+                   timeout=timeout, env=_base_environ())
+    return venv
+
+
 def original_implementation(venv):
     venv = Path(venv)
     return Implementation(
@@ -114,8 +147,22 @@ def original_implementation(venv):
     )
 
 
+def ours_installed_implementation(venv):
+    """Ours, installed in its venv by :func:`ensure_ours_venv`."""
+    venv = Path(venv)
+    return Implementation(
+        label="ours",
+        argv=(str(venv / "bin" / "jug"),),
+        python=str(venv / "bin" / "python"),
+        kind="new",
+        env=_base_environ(),
+        description=f"this repository, installed into {venv}",
+    )
+
+
 def ours_implementation(ours_cmd=None, ours_kind=None):
-    """Ours: the repository's jug, or whatever ``--ours-cmd`` says."""
+    """Ours from the working tree (``--ours-from-tree``), or whatever
+    ``--ours-cmd`` says."""
     if ours_cmd is None:
         env = _base_environ()
         env["PYTHONPATH"] = str(REPO_ROOT)

@@ -30,7 +30,8 @@ from benchmarks import cases, report  # noqa: E402
 from benchmarks.floor import measure_floor  # noqa: E402
 from benchmarks.harness import Series, Spawner  # noqa: E402
 from benchmarks.implementations import (  # noqa: E402
-    REPO_ROOT, ensure_original_venv, original_implementation, original_venv_path, ours_implementation,
+    REPO_ROOT, ensure_original_venv, ensure_ours_venv, original_implementation, original_venv_path,
+    ours_implementation, ours_installed_implementation,
 )
 from benchmarks.redis_server import RedisServer  # noqa: E402
 
@@ -59,6 +60,9 @@ def parse_args(argv):
                         help="command to run instead of this repository's jug, e.g. the original's "
                              "benchmarks/.cache/venv-jug-2.7.0/bin/jug to check the harness "
                              "(env JUG_BENCH_OURS_CMD)")
+    parser.add_argument("--ours-from-tree", action="store_true",
+                        help="run ours from the working tree with this interpreter and PYTHONPATH "
+                             "instead of installing it into benchmarks/.cache/venv-ours")
     parser.add_argument("--ours-kind", choices=("new", "original"), default=None,
                         help="command conventions of --ours-cmd: 'new' has `compile` and `graph --dot` "
                              "(default: original when --ours-cmd is given, else new)")
@@ -204,8 +208,10 @@ def main(argv=None):
     load_at_start = os.getloadavg()
     try:
         original = original_implementation(ensure_original_venv(cache_dir, log=log))
+        if args.ours_cmd is None and not args.ours_from_tree:
+            ours = ours_installed_implementation(ensure_ours_venv(cache_dir, log=log))
     except (OSError, subprocess.SubprocessError) as exc:
-        log(f"cannot create the original jug's virtual environment: {exc}")
+        log(f"cannot create a virtual environment: {exc}")
         log("pip needs the package index (or a mirror configured for pip); see docs/performance.md")
         return 2
     work_parent = cache_dir / "work"
@@ -239,7 +245,7 @@ def main(argv=None):
     interrupted = False
     try:
         if not args.no_floor:
-            floors = measure_floor(spawner=spawner, sizes=args.sizes, repeat=args.repeat, workdir=work_root / "floor",
+            floors = measure_floor(python=ours.python, spawner=spawner, sizes=args.sizes, repeat=args.repeat, workdir=work_root / "floor",
                                    redis=redis, hash_bytes=args.hash_mb << 20, log=log)
         for index, benchmark in enumerate(benchmarks, 1):
             broken = set()
@@ -259,7 +265,7 @@ def main(argv=None):
         if not args.no_floor:
             # Again at the end: the floor is the fastest of both, so a burst
             # of other work on the machine at the start does not raise it.
-            again = measure_floor(spawner=spawner, sizes=args.sizes, repeat=args.repeat, workdir=work_root / "floor",
+            again = measure_floor(python=ours.python, spawner=spawner, sizes=args.sizes, repeat=args.repeat, workdir=work_root / "floor",
                                   redis=redis, hash_bytes=args.hash_mb << 20, log=log)
             for key, series in again.items():
                 floors.setdefault(key, Series()).samples.extend(series.samples)
