@@ -85,25 +85,26 @@ def original_venv_path(cache_dir):
     return Path(cache_dir) / f"venv-jug-{ORIGINAL_VERSION}"
 
 
-def ensure_original_venv(cache_dir, log=print, timeout=900):
-    """Create (once) the virtual environment holding the original jug.
-
-    A marker file is written last, so an interrupted install is redone.
-    Returns the venv path.
-    """
-    venv = original_venv_path(cache_dir)
+def _ensure_venv(venv, requirements, log, timeout):
+    """Create ``venv`` with ``requirements`` installed, once: a marker file is
+    written last, so an interrupted install is redone.  Returns its python."""
+    python = str(venv / "bin" / "python")
     marker = venv / ".bench-complete"
-    if marker.exists():
-        return venv
-    log(f"creating {venv} with {' '.join(ORIGINAL_REQUIREMENTS)} (once)")
-    venv.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True, timeout=timeout)
-    subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
-         "--disable-pip-version-check", *ORIGINAL_REQUIREMENTS],
-        check=True, timeout=timeout,
-    )
-    marker.write_text(" ".join(ORIGINAL_REQUIREMENTS) + "\n")
+    if not marker.exists():
+        log(f"creating {venv} with {' '.join(requirements)} (once)")
+        venv.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True,
+                       timeout=timeout)
+        subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                        *requirements], check=True, timeout=timeout)
+        marker.write_text(" ".join(requirements) + "\n")
+    return python
+
+
+def ensure_original_venv(cache_dir, log=print, timeout=900):
+    """The virtual environment holding the original jug (created once)."""
+    venv = original_venv_path(cache_dir)
+    _ensure_venv(venv, ORIGINAL_REQUIREMENTS, log, timeout)
     return venv
 
 
@@ -115,19 +116,10 @@ def ours_venv_path(cache_dir):
 
 
 def ensure_ours_venv(cache_dir, log=print, timeout=900):
-    """Create (dependencies once) the venv of ours and install the working
-    tree into it; returns the venv path."""
+    """The venv of ours: dependencies installed once, the working tree
+    installed again every time; returns the venv path."""
     venv = ours_venv_path(cache_dir)
-    marker = venv / ".bench-dependencies"
-    python = str(venv / "bin" / "python")
-    if not marker.exists():
-        log(f"creating {venv} with {' '.join(OURS_DEPENDENCIES)} (once)")
-        venv.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True,
-                       timeout=timeout)
-        subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                        *OURS_DEPENDENCIES], check=True, timeout=timeout)
-        marker.write_text(" ".join(OURS_DEPENDENCIES) + "\n")
+    python = _ensure_venv(venv, OURS_DEPENDENCIES, log, timeout)
     log(f"installing this repository into {venv}")
     subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                     "--no-deps", "--force-reinstall", str(REPO_ROOT)], check=True,
@@ -135,29 +127,21 @@ def ensure_ours_venv(cache_dir, log=print, timeout=900):
     return venv
 
 
-def original_implementation(venv):
+def _venv_implementation(venv, label, kind, description):
     venv = Path(venv)
-    return Implementation(
-        label="original",
-        argv=(str(venv / "bin" / "jug"),),
-        python=str(venv / "bin" / "python"),
-        kind="original",
-        env=_base_environ(),
-        description=f"jug {ORIGINAL_VERSION} from the package index ({venv})",
-    )
+    return Implementation(label=label, argv=(str(venv / "bin" / "jug"),),
+                          python=str(venv / "bin" / "python"), kind=kind,
+                          env=_base_environ(), description=description)
+
+
+def original_implementation(venv):
+    return _venv_implementation(venv, "original", "original",
+                                f"jug {ORIGINAL_VERSION} from the package index ({venv})")
 
 
 def ours_installed_implementation(venv):
     """Ours, installed in its venv by :func:`ensure_ours_venv`."""
-    venv = Path(venv)
-    return Implementation(
-        label="ours",
-        argv=(str(venv / "bin" / "jug"),),
-        python=str(venv / "bin" / "python"),
-        kind="new",
-        env=_base_environ(),
-        description=f"this repository, installed into {venv}",
-    )
+    return _venv_implementation(venv, "ours", "new", f"this repository, installed into {venv}")
 
 
 def ours_implementation(ours_cmd=None, ours_kind=None):
