@@ -20,19 +20,23 @@ The graph says *what* depends on what; a ``runner`` says how to compute task
 
 import collections
 import dataclasses
-import logging
 import os
 import random
 import sys
-import threading
 import time
-import traceback
 
 from jug.errors import JugError
 from jug.store.base import BUSY, DONE, DamagedResult
 from jug.hooks import has_hooks, jug_hook
 
-log = logging.getLogger("jug")
+
+
+def _log():
+    """jug's logger (``--verbose info`` shows its messages); logging is
+    imported only when something is logged, to keep start-up short."""
+    import logging
+
+    return logging.getLogger("jug")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,12 +88,15 @@ class _Heartbeat:
         self.store = store
         self.period = period
         self.keys = ()
-        self._wake = threading.Event()
+        self._wake = None
         self._thread = None
 
     def hold(self, keys):
         self.keys = tuple(keys)
         if self._thread is None:
+            import threading  # only once a task runs
+
+            self._wake = threading.Event()
             self._thread = threading.Thread(target=self._loop, name="jug-heartbeat", daemon=True)
             self._thread.start()
 
@@ -104,7 +111,7 @@ class _Heartbeat:
                 try:
                     self.store.heartbeat(keys)
                 except Exception as error:  # a missed heartbeat is retried next period
-                    log.warning("jug: could not refresh the locks of %s: %s", keys, error)
+                    _log().warning("jug: could not refresh the locks of %s: %s", keys, error)
 
 
 # Waiting for tasks held by other workers: poll after 10 ms, then back off
@@ -218,6 +225,8 @@ def execute_graph(graph, runner, store, options, state, heartbeat_period=60.0):
                     any_failed = True
                     failed_here[i] = 1
                     state.failed.add(digest)
+                    import traceback
+
                     text = "".join(traceback.format_exception(type(error), error,
                                                               error.__traceback__))
                     state.errors.append((graph.name(i), digest, text))
@@ -342,7 +351,7 @@ def execute_graph(graph, runner, store, options, state, heartbeat_period=60.0):
         if idle_since is None:
             idle_since = now
         elif now - idle_since >= budget:
-            log.info("No tasks can be run!")
+            _log().info("No tasks can be run!")
             return StageOutcome(all_finished=False, gave_up=True, failed=any_failed)
         time.sleep(backoff)
         backoff = min(backoff * 1.5, options.wait_cycle_time, _MAX_BACKOFF)
