@@ -368,20 +368,6 @@ def _preload(store, tasks):
             task._result = result
 
 
-def _argument_digest(name, args, kwargs):
-    from jug.hash import hash_task
-
-    return hash_task(name, args, kwargs)
-
-
-def check_arguments_unchanged(name, before, args, kwargs):
-    """``--debug``: a task must not modify its arguments (its hash would no
-    longer describe what it computed)."""
-    if _argument_digest(name, args, kwargs) != before:
-        raise JugError(f"jug: Hash value of task (name: {name}) changed unexpectedly: the task "
-                       "modified its arguments; copy them inside the task instead")
-
-
 def _selection(graph, select):
     n = len(graph)
     if select is None:
@@ -435,11 +421,13 @@ class TraceRunner:
         return self.tasks[i]
 
     def run(self, i, debug=False):
+        from jug.task import compute_checked
+
         task = self.tasks[i]
-        before = _argument_digest(task.name, task.args, task.kwargs) if debug else None
-        result = task.compute()
         if debug:
-            check_arguments_unchanged(task.name, before, task.args, task.kwargs)
+            result = compute_checked(task.name, task.args, task.kwargs, task.compute)
+        else:
+            result = task.compute()
         task._result = result
         return result
 

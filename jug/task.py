@@ -220,22 +220,14 @@ class Task(TaskletMixin):
             raise JugError(
                 f"task {self._name} cannot run: some of its dependencies have no result yet"
             )
-        before = self._rehash() if debug_mode else None
-        result = self.compute()
-        if debug_mode and self._rehash() != before:
-            raise RuntimeError(
-                f"jug: Hash value of task (name: {self._name}) changed unexpectedly: "
-                "the task modified its arguments"
-            )
+        if debug_mode:
+            result = compute_checked(self._name, self.args, self.kwargs, self.compute)
+        else:
+            result = self.compute()
         if save:
             self.store.save(self.hash(), result)
         self._result = result
         return result
-
-    def _rehash(self):
-        from jug.hash import hash_task
-
-        return hash_task(self._name, self.args, self.kwargs)
 
     # -- locks ---------------------------------------------------------------
 
@@ -268,6 +260,20 @@ _STUB_ATTRIBUTES = {"f": None, "args": (), "kwargs": {}, "_result": _UNLOADED, "
 def stub_context(store):
     """What stubs created with :meth:`Task._stub` share to reach ``store``."""
     return _StoreHolder(store)
+
+
+def compute_checked(name, args, kwargs, compute):
+    """``compute()``, failing when it changed ``args`` or ``kwargs`` (the
+    ``--debug`` check: the task's hash would no longer describe what it
+    computed)."""
+    from jug.hash import hash_task
+
+    before = hash_task(name, args, kwargs)
+    result = compute()
+    if hash_task(name, args, kwargs) != before:
+        raise RuntimeError(f"jug: Hash value of task (name: {name}) changed unexpectedly: the "
+                           "task modified its arguments; copy them inside the task instead")
+    return result
 
 
 class _StoreHolder:

@@ -287,3 +287,13 @@ def test_is_jug_running_inside_jug_but_not_after_init(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     jug.init("jugfile.py", "dict_store")
     assert (tmp_path / "running.txt").read_text() == "False"
+
+
+def test_run_in_debug_mode_catches_a_task_modifying_its_argument(context):
+    def sneaky(values):
+        values.append(1)
+        return len(values)
+
+    with pytest.raises(RuntimeError, match="changed unexpectedly"):
+        Task(sneaky, [1, 2]).run(debug_mode=True)
+    assert Task(sneaky, [1, 2]).run() == 3

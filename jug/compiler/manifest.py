@@ -443,19 +443,17 @@ class ManifestRunner:
         return task
 
     def run(self, i, debug=False):
-        from jug.execution import _argument_digest, check_arguments_unchanged
-        from jug.task import value
+        from jug.task import compute_checked, value
 
         function_index, args, kwargs, needs_value = self.payload.specs[i]
         f = self.payload.functions[function_index]
-        name = self.graph.name(i)
-        before = _argument_digest(name, args, kwargs) if debug else None
-        if needs_value:
-            args, kwargs = value(args), value(kwargs)
-        result = f(*args, **kwargs)
-        if debug:
-            check_arguments_unchanged(name, before, self.payload.specs[i][1],
-                                      self.payload.specs[i][2])
+
+        def compute():
+            if needs_value:
+                return f(*value(args), **value(kwargs))
+            return f(*args, **kwargs)
+
+        result = compute_checked(self.graph.name(i), args, kwargs, compute) if debug else compute()
         self._stub(i)._result = result
         return result
 

@@ -240,32 +240,3 @@ def count_states_by_name(graph, states):
     for (name_id, state), count in pairs.items():
         counts[state][names[name_id]] = count
     return counts
-
-
-def find_cycle(edges_of, n):
-    """A cycle as a list of node indices, or None (iterative DFS).  Used to
-    report cycles by the names of the tasks that form them."""
-    color = bytearray(n)
-    parent = [-1] * n
-    for root in range(n):
-        if color[root]:
-            continue
-        stack = [(root, iter(edges_of(root)))]
-        color[root] = 1
-        while stack:
-            node, children = stack[-1]
-            for child in children:
-                if color[child] == 0:
-                    color[child] = 1
-                    parent[child] = node
-                    stack.append((child, iter(edges_of(child))))
-                    break
-                if color[child] == 1:
-                    cycle = [node]
-                    while cycle[-1] != child:
-                        cycle.append(parent[cycle[-1]])
-                    return list(reversed(cycle))
-            else:
-                color[node] = 2
-                stack.pop()
-    return None
