@@ -305,3 +305,23 @@ def test_sleep_until_waits_for_a_worker_and_passes_barriers(tmp_path):
     assert sleeper.poll() is None  # nothing is finished yet
     run_jug("execute", "jugfile.py", "--will-cite", cwd=tmp_path, env=env, check=0)
     assert sleeper.wait(timeout=60) == 0
+
+
+def test_user_modules_are_the_users_own_code(tmp_path, monkeypatch):
+    import sys
+
+    from jugtest import REPO
+
+    from jug.compiler.freshness import user_modules
+
+    write(tmp_path / "helper_mod_for_test.py", "X = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = set(sys.modules)
+    import helper_mod_for_test  # noqa: F401
+
+    found = user_modules(str(tmp_path / "jugfile.py"), before)
+    assert found == {"helper_mod_for_test": os.path.realpath(tmp_path / "helper_mod_for_test.py")}
+    # a jugfile next to the jug package never takes jug's own modules for the user's
+    assert not any(name.startswith("jug") for name in
+                   user_modules(os.path.join(REPO, "jugfile.py"), set()))
+    monkeypatch.delitem(sys.modules, "helper_mod_for_test")

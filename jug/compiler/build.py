@@ -12,11 +12,13 @@ import dataclasses
 import os
 import sys
 import time
+from array import array
 
 from jug.compiler.freshness import (InputRecorder, check_inputs, environment_fingerprint,
-                                    fingerprint_trace, local_modules)
-from jug.compiler.manifest import (FORMAT_VERSION, ManifestHeader, PayloadError, Question,
-                                   decode_manifest, encode_manifest, encode_payload, manifest_key)
+                                    fingerprint_trace, user_modules)
+from jug.compiler.manifest import (FORMAT_VERSION, Manifest, ManifestHeader, PayloadError,
+                                   Question, decode_manifest, encode_manifest, encode_payload,
+                                   manifest_key)
 from jug.errors import ManifestError
 from jug.version import __version__
 
@@ -46,15 +48,13 @@ def compile_jugfile(jugfile, store, argv=None):
     with InputRecorder() as recorder:
         trace = trace_jugfile(jugfile, store, argv=argv)
     jugfile_hooks = hooks.registrations_since(hooks_mark)
-    modules = local_modules(modules_before, jugfile)
-    trace_local = _modules_near(jugfile)
-    trace_local.update(modules)
+    modules = user_modules(jugfile, modules_before)
     graph = trace.graph
-    inputs = fingerprint_trace(jugfile, recorder, trace_local, _store_location(store))
+    inputs = fingerprint_trace(jugfile, recorder, modules, _store_location(store))
     questions = _questions(trace.context.store_questions, graph)
     payload_name, payload_error, payload_bytes = None, None, 0
     try:
-        payload = _encode_payload(trace, graph, trace_local, jugfile_hooks)
+        payload = encode_payload(trace.module, trace.tasks, graph, modules, jugfile_hooks)
     except PayloadError as error:
         payload_error = str(error)
     else:
@@ -73,39 +73,13 @@ def compile_jugfile(jugfile, store, argv=None):
         payload=payload_name, payload_error=payload_error,
         fallbacks=tuple(sorted(trace.context.hash_memo.fallbacks.items())),
     )
-    lines = [getattr(task, "_line", 0) for task in trace.tasks]
+    lines = array("i", [task._line for task in trace.tasks])
     data = encode_manifest(header, graph, lines)
     blob_name = manifest_key(jugfile, argv)
     store.put_blob(blob_name, data)
-    manifest = decode_manifest(data, blob_name)
-    manifest.graph = graph  # the same arrays, plus the index the trace already built
+    manifest = Manifest(header, graph, lines, blob_name)
     return CompileResult(manifest=manifest, trace=trace, seconds=time.perf_counter() - started,
                          blob_name=blob_name, manifest_bytes=len(data), payload_bytes=payload_bytes)
-
-
-def _encode_payload(trace, graph, modules, jugfile_hooks):
-    import types
-
-    carrier = types.SimpleNamespace(module=trace.module, tasks=trace.tasks, local_modules=modules,
-                                    hooks=jugfile_hooks)
-    return encode_payload(carrier, graph)
-
-
-def _modules_near(jugfile):
-    """Already-imported modules that live next to the jugfile (the user's
-    own code, possibly imported before this trace in the same process)."""
-    from jug.compiler.freshness import is_system_path
-
-    directory = os.path.dirname(os.path.realpath(jugfile)) + os.sep
-    found = {}
-    for name, module in list(sys.modules.items()):
-        path = getattr(module, "__file__", None)
-        if not path or not path.endswith(".py"):
-            continue
-        real = os.path.realpath(path)
-        if real.startswith(directory) and real != os.path.realpath(jugfile) and not is_system_path(real):
-            found[name] = real
-    return found
 
 
 def _store_location(store):

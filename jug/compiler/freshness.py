@@ -192,21 +192,23 @@ def check_inputs(states):
     return None
 
 
-def local_modules(modules_before, jugfile):
-    """Modules imported during the trace that are the user's own code (not
-    the standard library, not installed packages, not jug itself)."""
-    jug_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+def user_modules(jugfile, modules_before):
+    """The user's own modules, ``{name: real path}``: those imported since
+    ``modules_before`` (a set of module names) and those living next to the
+    jugfile (possibly imported by an earlier trace in this process); never
+    the standard library, installed packages, jug itself or the jugfile."""
+    jug_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    directory = os.path.dirname(os.path.realpath(jugfile)) + os.sep
+    jugfile_path = os.path.realpath(jugfile)
     found = {}
     for name, module in list(sys.modules.items()):
-        if name in modules_before:
-            continue
         path = getattr(module, "__file__", None)
         if not path or not path.endswith(".py"):
             continue
         real = os.path.realpath(path)
-        if is_system_path(real) or real.startswith(jug_dir + os.sep):
+        if name in modules_before and not real.startswith(directory):
             continue
-        if os.path.realpath(jugfile) == real:
+        if real == jugfile_path or real.startswith(jug_dir) or is_system_path(real):
             continue
         found[name] = real
     return found

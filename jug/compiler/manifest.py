@@ -296,13 +296,14 @@ class _PayloadPickler:
         return self.buffer.getvalue()
 
 
-def encode_payload(trace, graph):
-    """The execution payload of a trace, or raises PayloadError naming the
+def encode_payload(module, tasks, graph, local_modules, hooks):
+    """The execution payload of a trace (its jugfile ``module``, ``tasks``
+    aligned with ``graph``, the user's ``local_modules`` pickled by value,
+    the ``hooks`` the jugfile registered), or raises PayloadError naming the
     first task whose function or arguments cannot be pickled."""
     import cloudpickle
 
-    module = trace.module
-    local = [module.__name__, *trace_local_modules(trace)]
+    local = [module.__name__, *local_modules]
     registered = []
     for name in local:
         mod = sys.modules.get(name)
@@ -316,7 +317,7 @@ def encode_payload(trace, graph):
         functions = []
         function_index = {}
         specs = []
-        for task in trace.tasks:
+        for task in tasks:
             key = id(task.f)
             index = function_index.get(key)
             if index is None:
@@ -328,9 +329,9 @@ def encode_payload(trace, graph):
         index_of_hash = {h: i for i, h in enumerate(graph.hashes)}
         try:
             return _PayloadPickler(index_of_hash).dumps(
-                (module.__name__, namespace, functions, specs, list(trace.hooks)))
+                (module.__name__, namespace, functions, specs, list(hooks)))
         except Exception as error:  # find the culprit for the message
-            raise PayloadError(_find_unpicklable(trace, index_of_hash, error)) from error
+            raise PayloadError(_find_unpicklable(tasks, index_of_hash, error)) from error
     finally:
         for mod in registered:
             try:
@@ -351,12 +352,8 @@ def _defined_in(obj, module_name):
     return isinstance(obj, (types.FunctionType, type)) and getattr(obj, "__module__", None) == module_name
 
 
-def trace_local_modules(trace):
-    return list(getattr(trace, "local_modules", {}) or {})
-
-
-def _find_unpicklable(trace, index_of_hash, error):
-    for task in trace.tasks:
+def _find_unpicklable(tasks, index_of_hash, error):
+    for task in tasks:
         for what, obj in (("function", task.f), ("arguments", (task.args, task.kwargs))):
             try:
                 _PayloadPickler(index_of_hash).dumps(obj)
