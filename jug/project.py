@@ -100,7 +100,7 @@ def make_runner(options, store, manifest, trace):
         from jug.compiler.manifest import ManifestRunner, decode_payload
 
         payload, stubs = decode_payload(data, manifest.graph, store)
-        return manifest.graph, ManifestRunner(manifest.graph, payload, stubs, store)
+        return manifest.graph, ManifestRunner(manifest.graph, payload, stubs)
     from jug.compiler.trace import trace_jugfile
 
     print(f"jug: {header.payload_error or 'the manifest payload is missing'}", file=sys.stderr)

@@ -377,67 +377,59 @@ def decode_payload(data, graph, store):
     that load their value from ``store``.  Installs the jugfile's functions
     and classes as module ``<jugfile stem>`` (without running it) so results
     that are instances of jugfile classes pickle and unpickle."""
-    from jug.task import Task, stub_context
-
-    stubs = {}
-    holder = stub_context(store)
-    hashes, names, name_ids = graph.hashes, graph.names, graph.name_ids
-    make = Task._stub
-
-    def stub(index):
-        task = stubs.get(index)
-        if task is None:
-            task = stubs[index] = make(hashes[index].encode("ascii"), names[name_ids[index]],
-                                       holder)
-        return task
+    stubs = StubTable(graph, store)
 
     class Unpickler(pickle.Unpickler):
         def find_class(self, module, name):
             if module == __name__ and name == "_task_reference":
-                return stub
+                return stubs.__getitem__
             return super().find_class(module, name)
 
     try:
         module_name, namespace, functions, specs, hooks = Unpickler(io.BytesIO(data)).load()
     except Exception as error:
         raise ManifestError(f"the manifest payload cannot be decoded ({error})") from None
-    module = sys.modules.get(module_name)
-    if module is None or not getattr(module, "__jug_traced__", False):
-        module = types.ModuleType(module_name)
-        module.__jug_stub__ = True
-        sys.modules[module_name] = module
-    for name, obj in namespace.items():
-        if not hasattr(module, name):
-            setattr(module, name, obj)
+    # The module holds the payload's own copies of the jugfile's functions and
+    # classes, so that results made by those classes pickle by reference.
+    module = types.ModuleType(module_name)
+    module.__dict__.update(namespace)
+    sys.modules[module_name] = module
     from jug import hooks as hook_registry
 
     hook_registry.replay(hooks)  # what the jugfile registered (exit checks...)
     return Payload(module_name, functions, specs), stubs
 
 
+class StubTable(dict):
+    """Stub tasks (known by hash and name, able to load their result) by
+    graph index, made on first use and shared by all of a payload's
+    arguments."""
+
+    def __init__(self, graph, store):
+        from jug.task import stub_context
+
+        super().__init__()
+        self.graph = graph
+        self.holder = stub_context(store)
+
+    def __missing__(self, index):
+        from jug.task import Task
+
+        task = self[index] = Task._stub(self.graph.hashes[index].encode("ascii"),
+                                        self.graph.name(index), self.holder)
+        return task
+
+
 class ManifestRunner:
     """Computes tasks from a decoded payload (see execution.execute_graph)."""
 
-    def __init__(self, graph, payload, stubs, store):
-        from jug.task import stub_context
-
+    def __init__(self, graph, payload, stubs):
         self.graph = graph
         self.payload = payload
         self.stubs = stubs
-        self.store = store
-        self.holder = stub_context(store)
 
     def task(self, i):
-        return self._stub(i)
-
-    def _stub(self, i):
-        from jug.task import Task
-
-        task = self.stubs.get(i)
-        if task is None:
-            task = self.stubs[i] = Task._stub(self.graph.hashes[i].encode("ascii"),
-                                              self.graph.name(i), self.holder)
-        return task
+        return self.stubs[i]
 
     def run(self, i, debug=False):
         from jug.task import compute_checked, value
@@ -451,7 +443,7 @@ class ManifestRunner:
             return f(*args, **kwargs)
 
         result = compute_checked(self.graph.name(i), args, kwargs, compute) if debug else compute()
-        self._stub(i)._result = result
+        self.stubs[i]._result = result
         return result
 
     def forget_dependencies(self, i):
