@@ -406,17 +406,16 @@ class StubTable(dict):
     arguments."""
 
     def __init__(self, graph, store):
-        from jug.task import stub_context
+        from jug.task import Task, stub_context
 
         super().__init__()
-        self.graph = graph
-        self.holder = stub_context(store)
+        self._make = Task._stub
+        self._hashes, self._names, self._name_ids = graph.hashes, graph.names, graph.name_ids
+        self._holder = stub_context(store)
 
     def __missing__(self, index):
-        from jug.task import Task
-
-        task = self[index] = Task._stub(self.graph.hashes[index].encode("ascii"),
-                                        self.graph.name(index), self.holder)
+        task = self[index] = self._make(self._hashes[index].encode("ascii"),
+                                        self._names[self._name_ids[index]], self._holder)
         return task
 
 
