@@ -22,6 +22,17 @@ def load_manifest(options, store, keys=None):
     return obtain_manifest(options.jugfile, store, argv=options.argv, keys=keys)
 
 
+def manifest_and_results(options, store):
+    """A fresh manifest and the set of finished keys, from one listing of
+    the store (two when a re-trace may have saved results, as
+    ``CachedFunction`` does)."""
+    keys = store.list_keys()
+    manifest, trace = load_manifest(options, store, keys)
+    if trace is not None:
+        keys = store.list_keys()
+    return manifest, keys
+
+
 def _pending_stage_text(manifest):
     if manifest.complete:
         return None
@@ -36,10 +47,7 @@ def print_status(options, out=None):
 
     out = out or sys.stdout
     with open_project_store(options) as store:
-        keys = store.list_keys()
-        manifest, trace = load_manifest(options, store, keys)
-        if trace is not None:
-            keys = store.list_keys()  # the trace may have saved results (CachedFunction)
+        manifest, keys = manifest_and_results(options, store)
         report = status_report(manifest.graph, store, _pending_stage_text(manifest), keys)
     if options.short:
         print(report.short_line(), file=out)
@@ -58,10 +66,7 @@ def check(options):
     from jug.status import all_finished
 
     with open_project_store(options) as store:
-        keys = store.list_keys()
-        manifest, trace = load_manifest(options, store, keys)
-        if trace is not None:
-            keys = store.list_keys()
+        manifest, keys = manifest_and_results(options, store)
         return manifest.complete and all_finished(manifest.graph, keys)
 
 
@@ -72,10 +77,7 @@ def sleep_until(options, poll_time):
 
     with open_project_store(options) as store:
         while True:
-            keys = store.list_keys()
-            manifest, trace = load_manifest(options, store, keys)
-            if trace is not None:
-                keys = store.list_keys()
+            manifest, keys = manifest_and_results(options, store)
             report = status_report(manifest.graph, store, _pending_stage_text(manifest), keys)
             if report.all_finished:
                 return 0

@@ -71,7 +71,7 @@ def draw_graph(options, request, out=None):
     ``dot`` (before loading anything), a selection that matches no task, and
     a full view larger than ``request.max_nodes``."""
     from jug.graph.dot import check_renderer
-    from jug.project import load_manifest, open_project_store
+    from jug.project import load_manifest, manifest_and_results, open_project_store
 
     out = out or sys.stdout
     file_format, destination = resolve_output(options.jugfile, request.output,
@@ -79,10 +79,7 @@ def draw_graph(options, request, out=None):
     check_renderer(file_format)
     with open_project_store(options) as store:
         if request.status:
-            keys = store.list_keys()
-            manifest, trace = load_manifest(options, store, keys)
-            if trace is not None:
-                keys = store.list_keys()  # the trace may have saved results (CachedFunction)
+            manifest, keys = manifest_and_results(options, store)
             locks = store.list_locks()
         else:
             manifest, _ = load_manifest(options, store)
