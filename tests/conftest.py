@@ -4,7 +4,9 @@
   (tests needing it are skipped, with the reason, when it is not installed);
 * ``store``: a fresh, empty store of each kind (file, redis, memory);
 * ``shared_jugdir``: a ``--jugdir`` string several processes can share (a
-  directory, or a flushed Redis database).
+  directory, or a flushed Redis database);
+* ``original_jug`` / ``differential``: jug 2.7.0 in a cached venv, and
+  scenarios run under it and under this project (``tests/oracle.py``).
 """
 
 import pytest
@@ -67,3 +69,27 @@ def shared_jugdir(request, tmp_path):
     url = request.getfixturevalue("redis_url")
     flush_redis(url)
     return url
+
+
+@pytest.fixture(scope="session")
+def original_jug():
+    """jug 2.7.0 from the package index, in a cached venv (tests/oracle.py)."""
+    import os
+
+    from oracle import INSTALL_HINT, ensure_original, original_implementation
+
+    try:
+        venv = ensure_original()
+    except Exception as error:  # no index reachable, pip failed...
+        if os.environ.get("JUG_ORACLE_REQUIRED"):
+            raise
+        pytest.skip(f"{INSTALL_HINT}: {error}")
+    return original_implementation(venv)
+
+
+@pytest.fixture
+def differential(tmp_path, original_jug):
+    """Runs scenarios under the original jug and this one (tests/oracle.py)."""
+    from oracle import Differential, ours_implementation
+
+    return Differential(tmp_path, original_jug, ours_implementation())
