@@ -165,15 +165,19 @@ class Task(TaskletMixin):
         return store
 
     def can_load(self, store=None):
+        """Is the result in the store?"""
         return (store or self.store).exists(self.hash())
 
     def can_run(self):
+        """Are the results of all its dependencies available?"""
         return all(dep.is_loaded() or dep.can_load() for dep in self._dependencies)
 
     def is_loaded(self):
+        """Is the result in memory?"""
         return self._result is not _UNLOADED
 
     def load(self):
+        """Load the result from the store (always, even if it is in memory)."""
         from jug.errors import ResultMissing
 
         try:
@@ -186,13 +190,16 @@ class Task(TaskletMixin):
         return self._result
 
     def unload(self):
+        """Drop the result from memory (to save memory; it stays stored)."""
         self._result = _UNLOADED
 
     def unload_recursive(self):
+        """Unload this task and every task it depends on."""
         for task in [self, *recursive_dependencies(self)]:
             task.unload()
 
     def value(self):
+        """The result, loaded from the store if it is not in memory."""
         if self._result is _UNLOADED:
             self.load()
         return self._result
@@ -232,18 +239,24 @@ class Task(TaskletMixin):
     # -- locks ---------------------------------------------------------------
 
     def lock(self):
+        """Try to lock the task for this process; True if it got the lock.
+        Only a successful ``lock()`` says nobody else runs the task."""
         return self.store.lock(self.hash())
 
     def unlock(self):
+        """Release the lock."""
         self.store.unlock(self.hash())
 
     def is_locked(self):
+        """Does the task look locked (the answer may be out of date at once)?"""
         return self.store.is_locked(self.hash())
 
     def fail(self):
+        """Mark the (locked) task as failed."""
         return self.store.fail(self.hash())
 
     def is_failed(self):
+        """Is the task marked as failed?"""
         return self.store.is_failed(self.hash())
 
     def __str__(self):

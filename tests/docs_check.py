@@ -6,8 +6,10 @@ The markup is described for writers in docs/CONTRIBUTING-docs.md; in short:
   ending in ``\\`` continues on the next one) and, below each command, the
   output it prints (stdout and stderr together).  Each command runs in bash,
   in the page's working directory; ``cd`` and ``export`` carry over to the
-  next command.  A command with output shown must print exactly that; a
-  command shown without output must exit 0 (what it prints is not compared).
+  next command.  A command must print what is shown below it: nothing if
+  nothing is shown.  Its exit status must be 0 unless the output shown
+  (other than elisions) says what happened, e.g. ``jug status`` exiting 1
+  below its table.
 * Elisions: a line that is just ``...`` stands for any number of lines
   (none too); ``[...]`` inside a line stands for any text on that line.
 * An IPython session (``jug shell``) is written as the terminal shows it:
@@ -24,7 +26,9 @@ The markup is described for writers in docs/CONTRIBUTING-docs.md; in short:
 * Hidden directives, HTML comments on their own line:
   ``<!-- docs-check: env NAME=VALUE ... -->`` sets environment variables for
   the commands that follow (to shrink sleeps: only what does not change the
-  output); ``<!-- docs-check: skip REASON -->`` leaves the next block out.
+  output); ``<!-- docs-check: skip REASON -->`` leaves the next block out;
+  ``<!-- docs-check: requires PROGRAM... -->`` skips the rest of the page
+  (the test is reported as skipped) where a program is missing.
 
 Every page starts in a fresh temporary directory holding a copy of the
 repository's ``examples/`` (so ``cd examples/primes`` works as in a
@@ -57,6 +61,10 @@ COMMAND_TIMEOUT = 300
 
 class DocsCheckError(AssertionError):
     """A block of a page does not do what the page says."""
+
+
+class DocsCheckSkip(Exception):
+    """The page needs a program this machine does not have."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -277,6 +285,10 @@ def check_page(path, workdir):
                 for assignment in shlex.split(rest):
                     name, _, value = assignment.partition("=")
                     session.env[name] = value
+            elif verb == "requires":
+                missing = [program for program in rest.split() if shutil.which(program) is None]
+                if missing:
+                    raise DocsCheckSkip(f"{block.where}: needs {', '.join(missing)}")
             elif verb == "skip":
                 if not rest:
                     raise DocsCheckError(f"{block.where}: say why the block is skipped")
@@ -321,20 +333,62 @@ def check_block(block, session):
     return 0
 
 
+def _shown_as_printed(expected, printed):
+    """``expected`` with each ``[...]`` line replaced by the printed line it
+    matches (if any), so that a diff shows only the lines that differ."""
+    shown = []
+    for line in (line.rstrip() for line in expected):
+        if "[...]" in line:
+            pattern = output_pattern([line])
+            line = next((p for p in printed if pattern.fullmatch(p.rstrip() + "\n")), line)
+        shown.append(line)
+    return shown
+
+
 def check_command(block, command, session):
+    """Run one command; its output must look like what is shown below it.
+    No output shown: it must print nothing and exit 0.  Output shown only as
+    ``...``: it must exit 0.  Real lines shown: they are compared, and the
+    exit status may be anything (the output says what happened)."""
     where = f"{os.path.relpath(block.path, REPO)}:{command.line}"
     stdin, expected = ipython_session(command.expected)
     status, output = session.run(command.command, stdin)
     shown = [line for line in expected if line.strip()]
-    if not shown:
-        if status != 0:
-            raise DocsCheckError(f"{where}: `{command.command}` exited {status} (a command shown "
-                                 f"without output must succeed):\n{output}")
-        return
+    if all(line.strip() == "..." for line in shown) and status != 0:
+        raise DocsCheckError(f"{where}: `{command.command}` exited {status}; the page shows no "
+                             f"output that says so:\n{output}")
     actual = ipython_transcript(output) if stdin is not None else output
     if not matches(expected, actual):
+        printed = actual.rstrip("\n").splitlines()
         diff = "\n".join(difflib.unified_diff(
-            [line.rstrip() for line in expected], actual.rstrip("\n").splitlines(),
-            "shown in the docs", "printed", lineterm=""))
+            _shown_as_printed(expected, printed), printed, "shown in the docs", "printed",
+            lineterm=""))
         raise DocsCheckError(f"{where}: `{command.command}` (exit {status}) printed something "
                              f"else than the page shows:\n{textwrap.indent(diff, '    ')}")
+
+
+def show_outputs(path):
+    """Run the page at ``path`` and print what each command really prints
+    (for writers: ``python tests/docs_check.py docs/PAGE.md``)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as workdir:
+        shutil.copytree(os.path.join(REPO, "examples"), os.path.join(workdir, "examples"),
+                        ignore=shutil.ignore_patterns("*.jugdata", "__pycache__"))
+        session = Session(workdir)
+        for block in parse(path):
+            if block.language is None:
+                verb, rest = block.directive
+                if verb == "env":
+                    session.env.update(item.split("=", 1) for item in shlex.split(rest))
+            elif block.title is not None:
+                check_block(block, session)
+            elif block.language == "console":
+                for command in console_commands(block):
+                    stdin, _ = ipython_session(command.expected)
+                    status, output = session.run(command.command, stdin)
+                    print(f"$ {command.command}\n{output}[exit {status}]\n")
+
+
+if __name__ == "__main__":
+    show_outputs(sys.argv[1])
