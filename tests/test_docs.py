@@ -184,8 +184,11 @@ def test_every_page_is_in_the_nav():
     with open(os.path.join(REPO, "mkdocs.yml")) as handle:
         config = yaml.safe_load(handle)
     nav = set(_nav_pages(config["nav"]))
+    later = {line.strip().lstrip("/") for line in config.get("not_in_nav", "").splitlines()}
+    assert later <= NOT_YET_CHECKED
     assert nav <= set(PAGES), f"the nav lists missing pages: {sorted(nav - set(PAGES))}"
-    assert set(PAGES) <= nav, f"pages missing from the nav in mkdocs.yml: {sorted(set(PAGES) - nav)}"
+    missing = set(PAGES) - nav - later
+    assert not missing, f"pages missing from the nav in mkdocs.yml: {sorted(missing)}"
 
 
 def test_subcommand_page_shows_every_command_help():
