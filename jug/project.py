@@ -139,8 +139,8 @@ def execute(options, execute_options, check_environment=True, out=None):
     with open_project_store(options) as store:
         while True:
             manifest, trace = load_manifest(options, store)
-            if known is None:  # a jugdir of the original jug 2.x?
-                from jug.compat.detect import warn_if_original
+            if known is None and not any(store.exists_many(manifest.graph.hashes[:8])):
+                from jug.compat.detect import warn_if_original  # a jugdir of jug 2.x?
                 warn_if_original(options, store, manifest.graph)
             if known == (len(manifest.graph), manifest.header.stopped_at):
                 break  # the barrier did not open (its tasks were not selected)

@@ -13,9 +13,10 @@ original can switch without recomputing and without rewriting scripts:
   jugfile to its jug 2.x hash and imports the results found there.
 * :mod:`jug.compat.detect`: the one-line notice ``status``, ``execute`` and
   ``check`` print on a store that holds results of the original.
-* :mod:`jug.compat.aliases`: what the original's import paths
-  (``jug.jug``, ``jug.options``, ``jug.backends.*``...) resolve to, and the
-  clear error raised for those of its internals that have no meaning here.
+* :func:`original_only` / :func:`module_getattr`: the clear error raised by
+  the original's import paths that have no meaning here.  The paths that do
+  (``jug.jug``, ``jug.options``, ``jug.backends.*``, ``jug.unsafe``...) are
+  thin alias modules at those paths (docs/migrating.md lists them).
 """
 
 from jug.errors import JugError

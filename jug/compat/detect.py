@@ -4,8 +4,8 @@ Task hashes changed by design (the canonical encoding, docs/hashing.md), so
 a jugdir the original wrote shows every task as not done.  ``jug status``,
 ``execute`` and ``check`` call :func:`warn_if_original` only on a cheap
 sign: at least half of the results in the store belong to no task of the
-manifest (status, check), or the first tasks of the manifest have no
-result (execute, which asks about those few before listing the store).  It
+manifest (status, check), or none of the first 8 tasks of the manifest has
+a result (execute, which asks about those few before listing the store).  It
 then reads the first bytes of up to eight results and, if one is
 in the original's format, prints one line naming the ``jug migrate``
 command.  Once ``jug migrate`` has run on the store (it leaves the blob
@@ -17,7 +17,6 @@ import itertools
 import sys
 
 _SAMPLE = 8
-_PROBE = 8
 
 #: the blob ``jug migrate`` leaves in the store it imported into: its report
 MIGRATED_BLOB = "migrated-from-jug2"
@@ -38,9 +37,7 @@ def warn_if_original(options, store, graph, keys=None, finished=None, err=None):
     one (if known)."""
     if not len(graph) or store.blob_info(MIGRATED_BLOB) is not None:
         return False  # no task, or `jug migrate` ran: what is left is known
-    if keys is None:  # execute: a look at the first tasks before listing everything
-        if any(store.exists_many(graph.hashes[:_PROBE])):
-            return False
+    if keys is None:
         keys = store.list_keys()
     if keys:
         if finished is None:

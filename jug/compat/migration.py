@@ -95,7 +95,7 @@ class ImportingStore:
         self.context = None  # the MigrationContext, set once it exists
         self.imported = {}  # our key -> jug 2.x key
         self.failures = {}  # our key -> why the old result could not be read
-        self.computed = {}  # dry run: results the jugfile computed (CachedFunction)
+        self.computed = {}  # results the jugfile computed (CachedFunction): kept in a dry run
 
     def __getattr__(self, name):
         return getattr(self.new, name)
@@ -122,32 +122,40 @@ class ImportingStore:
         return True
 
     def exists(self, key):
-        key = as_text(key)
-        if key in self.imported or key in self.computed or self.new.exists(key):
-            return True
-        old_key = self._old_key(key)
-        return old_key is not None and key not in self.failures and self.import_result(key, old_key)
+        return self.exists_many([key])[0]
 
     def exists_many(self, keys):
-        return [self.exists(key) for key in keys]
+        keys = [as_text(key) for key in keys]
+        known = [key in self.imported or key in self.computed for key in keys]
+        unknown = [key for key, done in zip(keys, known) if not done]
+        present = dict(zip(unknown, self.new.exists_many(unknown))) if unknown else {}
+        answers = []
+        for key, done in zip(keys, known):
+            if not done and not present[key] and key not in self.failures:
+                old_key = self._old_key(key)
+                done = old_key is not None and self.import_result(key, old_key)
+            answers.append(done or present.get(key, False))
+        return answers
 
     def load(self, key):
         key = as_text(key)
-        if key in self.computed:
-            return self.computed[key]
-        if key not in self.imported and not self.new.exists(key) and not self.exists(key):
+        if key not in self.imported and key not in self.computed and not self.exists(key):
             from jug.errors import ResultMissing
 
             raise ResultMissing(f"no result for task {key} in either store")
+        if self.dry_run and key in self.computed:
+            return self.computed[key]
         if self.dry_run and key in self.imported:
             return self.old.load(self.imported[key])
         return self.new.load(key)
 
     def save(self, key, value):
+        key = as_text(key)
         if self.dry_run:
-            self.computed[as_text(key)] = value
+            self.computed[key] = value
         else:
             self.new.save(key, value)
+            self.computed[key] = None  # only its key is needed from now on
 
 
 def migrate(jugfile, argv, new_store, old_store, dry_run=False):
@@ -168,6 +176,7 @@ def migrate(jugfile, argv, new_store, old_store, dry_run=False):
         trace = trace_jugfile(jugfile, importing, argv=argv, context=context)
         traces += 1
         old_store.retry()
+        old_keys = old_store.list_keys()
         counts = {category: {} for category in CATEGORIES}
         failures = []
         mapped = set()
@@ -179,12 +188,12 @@ def migrate(jugfile, argv, new_store, old_store, dry_run=False):
                 mapped.add(old_key)
             if key in importing.imported:
                 category = IMPORTED
-            elif key in present_before or key in importing.computed or new_store.exists(key):
+            elif key in present_before or key in importing.computed:
                 category = PRESENT
             elif old_key is None:
                 category = FAILED
                 failures.append((task.name, f"its jug 2.x hash cannot be computed ({digest})"))
-            elif old_store.exists(old_key) and importing.import_result(key, old_key):
+            elif old_key in old_keys and importing.import_result(key, old_key):
                 category = IMPORTED
             elif key in importing.failures:
                 category = FAILED
@@ -194,7 +203,7 @@ def migrate(jugfile, argv, new_store, old_store, dry_run=False):
             counts[category][task.name] = counts[category].get(task.name, 0) + 1
         if trace.complete or len(importing.imported) == before:
             break
-    unmapped = old_store.list_keys() - mapped - set(importing.imported.values())
+    unmapped = old_keys - mapped - set(importing.imported.values())
     if shared:
         unmapped = {key for key in unmapped if old_store.is_original(key)}
     report = MigrationReport(
