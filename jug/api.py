@@ -8,12 +8,17 @@ from jug.task import Task
 def set_jugdir(jugdir):
     """Use the store named by ``jugdir`` (a directory, ``redis://...`` or
     ``dict_store[:FILE]``; a store object is used as is) for the tasks of this
-    program; returns the store."""
+    program; returns the store, with the original jug's methods as well
+    (``load``, ``can_load``, ``dump``, ``list``...: jug.backends.base)."""
+    from jug.backends.base import original_view, our_store
     from jug.store import open_store
 
-    store = open_store(jugdir or "jugdata") if isinstance(jugdir, (str, type(None))) else jugdir
+    if isinstance(jugdir, (str, type(None))):
+        store = open_store(jugdir or "jugdata")
+    else:
+        store = our_store(jugdir)
     current_context().store = store
-    return store
+    return original_view(store)
 
 
 def init(jugfile=None, jugdir=None, on_error="exit", store=None):
@@ -22,24 +27,34 @@ def init(jugfile=None, jugdir=None, on_error="exit", store=None):
 
     Afterwards ``import jugfile_module`` gives the traced module and
     ``value(jugfile_module.something)`` loads results.  Returns
-    ``(store, namespace)``.  ``on_error='exit'`` prints the error and exits 1;
+    ``(store, namespace)``, as the original jug does: the store (with the
+    original's methods as well, see :func:`set_jugdir`) and the jugfile's
+    namespace (``__jug__hasbarrier__`` is set in it when the jugfile stopped
+    at a barrier).  ``sys.argv`` is left alone: the jugfile sees this
+    program's arguments.  ``on_error='exit'`` prints the error and exits 1;
     ``'propagate'`` raises it."""
     import sys
 
+    from jug.backends.base import original_view, our_store
     from jug.compiler.trace import trace_jugfile
     from jug.errors import JugError
 
     jugfile = jugfile or "jugfile.py"
-    if store is None:
-        store = set_jugdir(jugdir)
+    store = our_store(set_jugdir(jugdir) if store is None else store)
+    argv = sys.argv
     try:
-        trace = trace_jugfile(jugfile, store, argv=[jugfile], persistent=True, running=False)
+        trace = trace_jugfile(jugfile, store, argv=list(argv), persistent=True, running=False)
     except JugError as error:
         if on_error != "exit":
             raise
         print(str(error), file=sys.stderr)
         sys.exit(1)
-    return store, trace.module.__dict__
+    finally:
+        sys.argv = argv  # the same list object, unchanged
+    namespace = trace.module.__dict__
+    if trace.stopped_at:
+        namespace["__jug__hasbarrier__"] = True
+    return original_view(store), namespace
 
 
 def is_jug_running():

@@ -168,3 +168,7 @@ def currymap(mapper, sequence, map_step=4):
 
 
 __all__ += ["Tasklet"]
+
+# The original jug's names for what ``map`` returns (scripts test isinstance).
+block_access = _BlockAccess
+block_access_slice = _BlockAccessSlice

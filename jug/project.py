@@ -42,6 +42,7 @@ def _pending_stage_text(manifest):
 
 def print_status(options, out=None):
     """``jug status``: print the table; 0 when every task is finished."""
+    from jug.graph import FINISHED
     from jug.io import print_task_summary_table
     from jug.status import status_report
 
@@ -49,6 +50,9 @@ def print_status(options, out=None):
     with open_project_store(options) as store:
         manifest, keys = manifest_and_results(options, store)
         report = status_report(manifest.graph, store, _pending_stage_text(manifest), keys)
+        if not report.all_finished and len(keys) >= 2 * report.count(FINISHED):  # jug 2.x?
+            from jug.compat.detect import warn_if_original
+            warn_if_original(options, store, manifest.graph, keys, report.count(FINISHED))
     if options.short:
         print(report.short_line(), file=out)
     else:
@@ -67,7 +71,11 @@ def check(options):
 
     with open_project_store(options) as store:
         manifest, keys = manifest_and_results(options, store)
-        return manifest.complete and all_finished(manifest.graph, keys)
+        finished = manifest.complete and all_finished(manifest.graph, keys)
+        if not finished:  # are the results there those of jug 2.x?
+            from jug.compat.detect import warn_if_original
+            warn_if_original(options, store, manifest.graph, keys)
+        return finished
 
 
 def sleep_until(options, poll_time):
@@ -131,6 +139,9 @@ def execute(options, execute_options, check_environment=True, out=None):
     with open_project_store(options) as store:
         while True:
             manifest, trace = load_manifest(options, store)
+            if known is None and not any(store.exists_many(manifest.graph.hashes[:8])):
+                from jug.compat.detect import warn_if_original  # a jugdir of jug 2.x?
+                warn_if_original(options, store, manifest.graph)
             if known == (len(manifest.graph), manifest.header.stopped_at):
                 break  # the barrier did not open (its tasks were not selected)
             known = (len(manifest.graph), manifest.header.stopped_at)

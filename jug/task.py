@@ -604,3 +604,16 @@ def describe(task):
         "kwargs": {key: describe_value(arg) for key, arg in task.kwargs.items()},
         "meta": task.store.metadata(task.hash()),
     }
+
+
+def __getattr__(name):
+    """The original jug's ``jug.task.alltasks`` (every task created in the
+    active context, in creation order, as a list) and its ``_get_check``
+    (so that its pickles resolve)."""
+    if name == "alltasks":
+        return current_context().tasks
+    if name == "_get_check":
+        from jug.compat.jug2_hash import _get_check
+
+        return _get_check
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -26,6 +26,7 @@ COMMANDS = {
     "lint": ("jug.cli.lint", "Find task arguments that are not deterministic."),
     "shell": ("jug.cli.shell", "Open an IPython shell with the jugfile's tasks loaded."),
     "cleanup": ("jug.cli.cleanup", "Remove results no task refers to, and stale locks."),
+    "migrate": ("jug.cli.migrate", "Import the results of the original jug 2.x without recomputing."),
 }
 
 
