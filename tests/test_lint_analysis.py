@@ -7,12 +7,9 @@ those of the snippet).
 
 import textwrap
 
-import libcst as cst
 import pytest
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from jug.compiler.lint import lint_source
-from jug.compiler.lint.source import ParsedSource
 
 HEADER = """\
 from jug import Task, TaskGenerator, CachedFunction, mapreduce, barrier, bvalue, value
@@ -483,35 +480,13 @@ def test_the_lint_never_runs_the_jugfile(tmp_path):
 
 # -- positions --------------------------------------------------------------------
 
-def test_positions_match_position_provider_on_the_whole_file():
-    """The skeleton parse and per-statement positions give the same lines
-    and columns as PositionProvider on the real file."""
-    import os
-
-    path = os.path.join(os.path.dirname(__file__), "lint_jugfiles",
-                        "nondeterministic_pipeline.py")
-    text = open(path).read()
-    parsed = ParsedSource(text)
-    full = MetadataWrapper(cst.parse_module(text)).resolve(PositionProvider)
-    full_calls = sorted((r.start.line, r.start.column) for node, r in full.items()
-                        if isinstance(node, cst.Call))
-
-    class Calls(cst.CSTVisitor):
-        def __init__(self):
-            self.found = []
-
-        def visit_Call(self, node):
-            self.found.append(node)
-
-    ours = []
-    for index, statement in enumerate(parsed.statements):
-        collector = Calls()
-        statement.visit(collector)
-        ours += [parsed.position(node, index) for node in collector.found]
-    # function bodies left out of the skeleton have no calls to compare
-    ours = sorted((line, column - 1) for line, column in ours)
-    assert set(ours) <= set(full_calls)
-    assert len(ours) > 40
+def test_columns_count_characters_not_bytes():
+    """ast gives UTF-8 byte offsets; findings give 1-based character columns."""
+    source = ("import time\nfrom jug import TaskGenerator\n\n@TaskGenerator\ndef f(a, b):\n"
+              "    return a\n\nx = f('\u00e9t\u00e9 \u2603', time.time())\n")
+    [finding] = lint_source(source).findings
+    assert (finding.line, finding.column) == (8, 16)
+    assert source.splitlines()[7][finding.column - 1:].startswith("time.time()")
 
 
 def test_star_imports_are_resolved_by_name():

@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from jug.cli import main
+from jug.compiler.lint.source import PYTHON
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -122,11 +123,12 @@ def test_unparsable_file_exits_2_and_the_other_files_are_still_linted(tmp_path):
     result = lint(broken, dirty)
     assert result.exit_code == 2, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == f"{broken}:3:5: JUG001 cannot parse: '(' was never closed"
+    assert lines[0] == (f"{broken}:3:5: JUG001 Python {PYTHON} cannot compile this file: '(' "
+                        "was never closed")
     assert [line.split(": ")[1].split()[0] for line in lines[1:]] == ["JUG103", "JUG102"]
     # the caret display, like Python's
-    assert f"{broken}:3:5: JUG001 cannot parse: '(' was never closed\n    x = (1,\n        ^" \
-        in result.stderr
+    assert (f"{broken}:3:5: JUG001 Python {PYTHON} cannot compile this file: '(' was never "
+            "closed\n    x = (1,\n        ^") in result.stderr
 
 
 def test_a_directory_lints_its_python_files(tmp_path):
@@ -176,7 +178,10 @@ def test_json_format(tmp_path):
     assert result.exit_code == 1, result.output
     data = json.loads(result.stdout)
     assert [sorted(item) for item in data] == [
-        ["code", "column", "line", "message", "path", "severity"]] * 2
+        ["code", "column", "line", "message", "path", "related", "severity"]] * 2
+    assert data[1]["related"] == [{"path": path, "line": 9, "column": 39, "message":
+                                   "clock time from time.time(): the nondeterministic value "
+                                   "comes from here"}]
     assert [(d["path"], d["line"], d["column"], d["code"], d["severity"]) for d in data] == [
         (path, 9, 19, "JUG103", "error"), (path, 9, 39, "JUG102", "error")]
 
@@ -469,3 +474,4 @@ def test_help_does_not_import_libcst(args):
                           env=env, cwd=REPO, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1] == "False", proc.stdout
+

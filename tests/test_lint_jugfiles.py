@@ -49,3 +49,19 @@ def test_a_directory_means_its_python_files():
     report = lint_paths([HERE])
     assert sorted(set(report.files)) == sorted(
         os.path.join(HERE, name) for name in os.listdir(HERE) if name.endswith(".py"))
+
+
+def test_every_python_file_of_this_repository_is_analysed_without_an_internal_error():
+    """Real code of every shape (jug itself, its tests, benchmarks, examples),
+    each file linted as if it were a jugfile: no crash, and the manual's
+    examples are clean."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    paths = []
+    for directory in ("jug", "tests", "benchmarks", "examples"):
+        for folder, _, names in os.walk(os.path.join(root, directory)):
+            paths += [os.path.join(folder, name) for name in sorted(names) if name.endswith(".py")]
+    report = lint_paths(sorted(paths))
+    assert len(report.files) > 100
+    assert report.errors == (), [error.message for error in report.errors]
+    examples = os.path.join(root, "examples")
+    assert [f for f in report.findings if f.path.startswith(examples)] == []

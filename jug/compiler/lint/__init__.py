@@ -1,6 +1,7 @@
 """``jug lint``: find task arguments that are not deterministic, statically.
 
-The jugfile is parsed with libcst, never imported or run.  Public API:
+The jugfile and the local modules it imports are parsed (as the running
+Python parses them), never imported or run.  Public API:
 
 * :func:`lint_paths` / :func:`lint_file` / :func:`lint_source` -> :class:`LintReport`;
 * :class:`Finding`, :class:`FileError` (frozen records);

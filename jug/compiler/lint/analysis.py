@@ -1,864 +1,1538 @@
 """The data-flow analysis: follow nondeterministic values to task arguments.
 
-It is deliberately simple.  The jugfile's module-scope statements are walked
-once, in order.  Every name has a set of :class:`~jug.compiler.lint.model.Taint`
-facts, replaced when the name is rebound.  An expression's facts are those of
-the names and calls it contains; a call that a rule recognises as a source
-(``random.random()``, ``glob('*.txt')``...) adds a fact.  When a task is
-created, the facts of each of its arguments are reported.
+The jugfile is *interpreted abstractly*: its statements are walked in
+order, as Python would run them, but every value is a
+:class:`~jug.compiler.lint.values.Value` -- what is known about it -- and
+nothing is ever executed.  A call that a rule recognises as a source
+(``random.random()``, ``glob('*.txt')``...) creates a fact; facts flow
+through names, containers, unpacking, comprehensions, f-strings and calls;
+when a task is created, the facts of its arguments are reported.
 
-Facts have a *kind* that says how they propagate:
+What is followed:
+
+* **Functions** of the jugfile and of the user's local modules (see
+  source.py) are analysed at each call with the values of its arguments,
+  defaults (evaluated where the ``def`` ran) and the variables it closes
+  over; what they return flows back.  So do methods of classes defined
+  there.  A function analysed once for some arguments (and process state) is
+  not analysed again for the same ones; recursion, very deep call chains and
+  functions called in very many different ways get a conservative answer
+  (the facts of their arguments).
+* **Local modules** run (abstractly) when first imported, so a seed or a
+  configuration call at their top level counts.
+* **Tasks created inside functions** are found wherever the function is
+  called from, including ``main()`` under ``if __name__ == '__main__'``.
+  A function of the jugfile that nothing calls is analysed once on its own,
+  with unknown arguments.  Bodies of task functions are analysed for tasks
+  created while a task runs (JUG201), without reporting their data flow:
+  what happens inside a task does not change its identity.
+* **Control flow**: both branches of an ``if`` may run, a loop may run zero
+  times, code after ``return``/``raise`` does not run on that path.  Names
+  keep the facts of every path; the *process state* (seeding) keeps only
+  what every path did (:class:`~jug.compiler.lint.model.ProcessState`).
+
+Facts have a *kind* that says how they propagate (values.py):
 
 * ``value``: the value differs between runs.  Survives everything but a task
   boundary (a task's result is identified by its own hash).
 * ``order``: a sequence in an order that differs between runs (a directory
-  listing).  ``sorted()``, ``len()``, ``min()``, ``set()``... clear it; an
-  element taken out of it by position (``files[0]``, ``enumerate``) becomes a
-  ``value``; iterating over it (``for f in files``) gives clean elements but
-  makes a list built in the loop ``order``-tainted.
+  listing).  ``sorted()`` (with a key that cannot tie), ``len()``,
+  ``min()``, ``set()``... clear it; an element taken out of it by position
+  (``files[0]``, ``enumerate``, a slice) becomes a ``value``; iterating over
+  it (``for f in files``) gives clean elements but makes a list built in the
+  loop ``order``-tainted.
 * ``unordered``: a set or a dict whose hash does not depend on order but whose
   iteration order does.  Passing it to a task is fine; ``list(s)``,
   ``','.join(s)``, a comprehension over it or ``mapreduce.map`` over it make it
   ``order``.
 * ``pickled``: an object the canonical hash does not know (an instance of a
-  class).  Survives names and containers only.
-
-Function bodies are not followed, except the bodies of task functions, which
-are searched for tasks created while a task runs.
+  class, a DataFrame).  Survives names, containers and item access.
 """
 
 from __future__ import annotations
 
+import ast
+import builtins
 import dataclasses
-from typing import Iterable
+import os
 
-import libcst as cst
+from jug.compiler.lint import api, semantics
+from jug.compiler.lint.model import (ORDER, UNORDERED, VALUE, Argument, CallSite,
+                                     DisplaySite, FixSite, LintRule, ProcessState, StoreSite,
+                                     Taint, TaskCall)
+from jug.compiler.lint.scopes import (BodyFacts, ClassRef, Frame, FunctionRef, ModuleInfo,
+                                      instance_value)
+from jug.compiler.lint.source import ParsedFile, PythonSyntaxError, SourceCache
+from jug.compiler.lint.values import (AS_DICT, AS_SET, CLEARED, EMPTY, NONE,
+                                      ORDERABLE, POSITIONAL, STR, STRING, SUBSCRIPT, TASK,
+                                      UNKNOWN, UNKNOWN_RESULT, BoundMethod, InstanceRef, Qual,
+                                      TaskGenRef, TaskRef, Value, constant, convert,
+                                      element_of, join, scalar_type, union)
 
-from jug.compiler.lint import api
-from jug.compiler.lint.model import (ORDER, PICKLED, UNORDERED, VALUE, CallSite, LintRule, Taint,
-                                     TaskCall)
-from jug.compiler.lint.source import ParsedSource
-
-EMPTY: frozenset = frozenset()
-_CODE = cst.Module([])
-
-_ORDER_CLEARING = frozenset({"builtins.sorted"})
-_REDUCTIONS = frozenset({"builtins.len", "builtins.min", "builtins.max", "builtins.sum",
-                         "builtins.any", "builtins.all"})
-_STRINGIFY = frozenset({"builtins.str", "builtins.repr", "builtins.format", "builtins.print",
-                        "builtins.bytes", "builtins.hash"})
-_SEQUENCES = frozenset({"builtins.list", "builtins.tuple", "builtins.iter",
-                        "builtins.reversed", "builtins.map", "builtins.filter"})
-_SETS = frozenset({"builtins.set", "builtins.frozenset"})
-_SEQUENCES = _SEQUENCES | {"builtins.enumerate", "builtins.zip"}
-_CONTAINERS = _SEQUENCES | _SETS | _ORDER_CLEARING | {"builtins.dict"}
-_ORDERED_MUTATORS = frozenset({"append", "extend", "insert"})
-_UNORDERED_MUTATORS = frozenset({"add", "update", "setdefault"})
+MAX_DEPTH = 24        # nested calls of analysed functions
+MAX_CONTEXTS = 24     # different argument values one function is analysed for
+_BUILTINS = frozenset(dir(builtins))
+TASK_VALUE = Value(refs=frozenset({TASK}))
 
 
 @dataclasses.dataclass(frozen=True)
 class RawFinding:
-    """A report before positions, noqa and configuration are applied."""
+    """A report before noqa, configuration and merging: a flow of ``taints``
+    into ``argument`` of ``task`` (``message`` None), or a rule's message."""
 
     code: str
-    message: str
-    node: object
-    statement: int
-    related_node: object = None
-    related_statement: int | None = None
+    path: str
+    line: int
+    column: int
+    message: str | None = None
+    taints: tuple = ()
+    argument: str = ""
+    task: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
-class TaskFunction:
-    """What a name bound to a task generator is known to take."""
+class ModuleProblem:
+    """A local module that was imported but could not be parsed."""
 
-    name: str
-    parameters: tuple | None
-    compound: bool = False
-    is_lambda: bool = False
-
-
-def analyse(parsed: ParsedSource, rules: Iterable[LintRule]) -> list[RawFinding]:
-    """Run ``rules`` (fresh instances, one file) over ``parsed``."""
-    return _Analysis(parsed, list(rules)).run()
+    path: str
+    error: object
+    imported_from: str
+    line: int
 
 
-# -- helpers on taint sets ---------------------------------------------------
+class _State:
+    __slots__ = ("vars", "process", "alive")
 
-def _convert(taints: frozenset, mapping: dict) -> frozenset:
-    """Change kinds by ``mapping`` (kind -> new kind, or None to drop)."""
-    if not taints:
-        return taints
-    result = set()
-    for taint in taints:
-        kind = mapping.get(taint.kind, taint.kind)
-        if kind is not None:
-            result.add(taint.with_kind(kind))
-    return frozenset(result)
+    def __init__(self, variables, process, alive):
+        self.vars = variables
+        self.process = process
+        self.alive = alive
 
 
-_ELEMENTS = {ORDER: None, UNORDERED: None}                # one element of an iterable
-_POSITIONAL = {ORDER: VALUE, UNORDERED: VALUE, PICKLED: None}   # an element picked by position
-_SUBSCRIPT = {ORDER: VALUE, UNORDERED: None, PICKLED: None}     # xs[i] by position, d[k] by key
-_ITERATED = {UNORDERED: ORDER}                            # materialised in iteration order
-_AS_SET = {ORDER: None}                                   # put into a set
-_AS_DICT = {ORDER: UNORDERED}                             # dict built in iteration order
-_CLEARED = {ORDER: None, UNORDERED: None}
-_STRING = {ORDER: VALUE, UNORDERED: VALUE, PICKLED: None}
-_UNKNOWN_RESULT = {PICKLED: None}
+class Activation:
+    """One running function (or module top level) of the analysis."""
+
+    __slots__ = ("frame", "function", "returns", "yields", "yield_taints", "task_mode",
+                 "at_import", "loops")
+
+    def __init__(self, frame: Frame, function, task_mode, at_import):
+        self.frame = frame
+        self.function = function
+        self.returns: list = []           # (Value, ProcessState)
+        self.yields: list = []
+        self.yield_taints = EMPTY
+        self.task_mode = task_mode        # name of the task function whose body this is
+        self.at_import = at_import
+        self.loops: list = []             # per enclosing loop: states at break, continue
 
 
-def _union(parts) -> frozenset:
-    result = EMPTY
-    for part in parts:
-        if part:
-            result = result | part
-    return result
+def analyse(parsed: ParsedFile, rules, cache: SourceCache | None = None):
+    """Run ``rules`` (fresh instances) over the program rooted at ``parsed``;
+    returns ``(raw findings, module problems, uses jug)``."""
+    analysis = Analysis(parsed, list(rules), cache or SourceCache())
+    analysis.run()
+    return analysis.findings, analysis.module_problems, analysis.uses_jug
 
 
-class _Env:
-    """Facts and bindings of names: module scope, or a comprehension on top
-    of it."""
-
-    def __init__(self, parent: "_Env | None" = None):
-        self.parent = parent
-        self.taints: dict[str, frozenset] = {}
-        self.tasks: dict[str, TaskFunction | None] = {}
-        self.functions: dict[str, tuple | None] = {}
-        self.lambdas: dict[str, bool] = {}
-        # classes defined in the jugfile -> whether they define __jug_hash__
-        self.classes: dict[str, bool] = parent.classes if parent is not None else {}
-
-    def _lookup(self, table: str, name: str):
-        env = self
-        while env is not None:
-            values = getattr(env, table)
-            if name in values:
-                return values[name]
-            env = env.parent
-        return None
-
-    def taint(self, name: str) -> frozenset:
-        return self._lookup("taints", name) or EMPTY
-
-    def task(self, name: str) -> TaskFunction | None:
-        return self._lookup("tasks", name)
-
-    def parameters(self, name: str) -> tuple | None:
-        return self._lookup("functions", name)
-
-    def is_lambda(self, name: str) -> bool:
-        return bool(self._lookup("lambdas", name))
-
-    def bind(self, name: str, taints: frozenset, task: TaskFunction | None = None,
-             parameters: tuple | None = None, is_lambda: bool = False,
-             jugfile_class: bool | None = None):
-        self.taints[name] = taints
-        self.tasks[name] = task
-        self.functions[name] = parameters
-        self.lambdas[name] = is_lambda
-        if jugfile_class is not None:
-            self.classes[name] = jugfile_class
-        elif self.parent is None:
-            self.classes.pop(name, None)
-
-
-class _Analysis:
-    def __init__(self, parsed: ParsedSource, rules: list[LintRule]):
-        self.parsed = parsed
+class Analysis:
+    def __init__(self, root: ParsedFile, rules: list[LintRule], cache: SourceCache):
+        self.root = root
+        self.cache = cache
+        cache.add(root)
         self.rules_by_code = {rule.code: rule for rule in rules}
-        self.source_rules = [rule for rule in rules if type(rule).source is not LintRule.source]
-        self.display_rules = [rule for rule in rules
-                              if type(rule).display_source is not LintRule.display_source]
-        self.task_rules = [rule for rule in rules
-                           if type(rule).check_task_call is not LintRule.check_task_call]
-        self.env = _Env()
-        self.statement = 0
+        self.source_rules = [r for r in rules if type(r).source is not LintRule.source]
+        self.display_rules = [r for r in rules
+                              if type(r).display_source is not LintRule.display_source]
+        self.task_rules = [r for r in rules
+                           if type(r).check_task_call is not LintRule.check_task_call]
+        self.call_rules = [r for r in rules if type(r).check_call is not LintRule.check_call]
+        self.store_rules = [r for r in rules if type(r).check_store is not LintRule.check_store]
         self.findings: list[RawFinding] = []
-        self.reported: set = set()
-        self.task_definitions: dict[str, bool] = {}   # def name -> compound?
-        self.compound_functions: set[str] = set()
-        self.definitions: dict[str, tuple] = {}       # def name -> (node, statement)
+        self.module_problems: list[ModuleProblem] = []
+        self.uses_jug = False
+        self.process = ProcessState()
+        self.alive = True
+        self.memo: dict = {}
+        self.stack: list = []
+        self.modules: dict[str, ModuleInfo] = {}
+        # local modules are searched next to the jugfile, named the way the
+        # jugfile was (a relative path gives relative paths in findings)
+        directory = (os.path.dirname(root.path) or os.curdir) if root.path != "<string>" \
+            else None
+        self.search = [directory] if directory else []
+        self.root_functions: list[FunctionRef] = []
+        self.called: set = set()
+        self.task_functions: dict = {}     # id -> (FunctionRef, task name)
+        self.task_analysed: set = set()
+        self.act: Activation = None
+        self.module: ModuleInfo = None
+        self._loop_cache: dict = {}     # id(node) -> effects; the trees outlive the run
+        self._facts_cache: dict = {}
 
-    def run(self) -> list[RawFinding]:
-        for index, statement in enumerate(self.parsed.statements):
-            self.statement = index
-            self.walk_statement(statement, self.env)
-        self.check_task_bodies()
-        return self.findings
+    # -- running -------------------------------------------------------------
 
-    # -- statements -----------------------------------------------------
+    def run(self):
+        name = os.path.basename(self.root.path)
+        name = name[:-3] if name.endswith(".py") else name
+        info = ModuleInfo(name or "jugfile", self.root.path, self.root, "")
+        self.modules[info.name] = info
+        info.frame.vars["__name__"] = STR
+        info.frame.vars["__file__"] = STR
+        self.run_module(info, at_import=True)
+        end_state = self.process.copy()
+        # Functions nobody called (as where they were defined: a seed after the
+        # def does not cover a call nobody makes), and task bodies, until no
+        # new ones appear.
+        while True:
+            pending = [(fn, name) for key, (fn, name) in self.task_functions.items()
+                       if key not in self.task_analysed]
+            uncalled = [fn for fn in self.root_functions
+                        if fn not in self.called and id(fn) not in self.task_functions]
+            if not pending and not uncalled:
+                break
+            for fn, task_name in pending:
+                self.task_analysed.add(id(fn))
+                self.process = end_state.copy()
+                self.call_function(fn, [], None, task_mode=task_name,
+                                   at_import=False)
+            for fn in uncalled:
+                self.process = (fn.defined_state or end_state).copy()
+                receiver = instance_value(fn.cls, EMPTY) if fn.cls is not None and \
+                    fn.kind == "function" else None
+                self.call_function(fn, [], None, receiver=receiver,
+                                   task_mode=None, at_import=False)
+                self.called.add(fn)
 
-    def walk_statement(self, node, env: _Env):
-        if isinstance(node, cst.SimpleStatementLine):
-            for small in node.body:
-                self.walk_small_statement(small, env)
-        elif isinstance(node, cst.FunctionDef):
-            self.function_def(node, env)
-        elif isinstance(node, cst.ClassDef):
-            # the class body may have been left out of the parse (see source.py)
-            has_hash = node.name.value in self.parsed.classes_with_jug_hash or any(
-                isinstance(item, cst.FunctionDef) and item.name.value == "__jug_hash__"
-                for item in _block(node.body))
-            env.bind(node.name.value, EMPTY, jugfile_class=has_hash)
-        elif isinstance(node, cst.For):
-            self.for_loop(node, env)
-        elif isinstance(node, cst.If):
-            # either branch may run: a name keeps the facts of both
-            self.expression(node.test, env)
-            before = dict(env.taints)
-            self.walk_block(node.body, env)
-            after_body = env.taints
-            env.taints = dict(before)
-            if isinstance(node.orelse, cst.If):
-                self.walk_statement(node.orelse, env)
-            elif node.orelse is not None:
-                self.walk_block(node.orelse.body, env)
-            for name, taints in after_body.items():
-                env.taints[name] = env.taints.get(name, EMPTY) | taints
-        elif isinstance(node, cst.With):
-            for item in node.items:
-                # `as` binds what __enter__ returns, not the object itself
-                taints = _convert(self.expression(item.item, env), _UNKNOWN_RESULT)
-                if item.asname is not None:
-                    self.bind_target(item.asname.name, taints, None, env)
-            self.walk_block(node.body, env)
-        else:
-            # while, try, match...: their test expressions are not followed,
-            # their blocks are walked in order.
-            if isinstance(node, cst.While):
-                self.expression(node.test, env)
-            blocks = (cst.IndentedBlock, cst.SimpleStatementSuite)
-            for child in node.children:
-                if isinstance(child, blocks):
-                    self.walk_block(child, env)
-                elif isinstance(getattr(child, "body", None), blocks):   # except, else, case
-                    self.walk_block(child.body, env)
+    def run_module(self, info: ModuleInfo, at_import: bool, task_mode=None):
+        saved = (self.act, self.module, self.alive)
+        self.act = Activation(info.frame, None, task_mode, at_import)
+        self.module = info
+        self.alive = True
+        try:
+            self.block(info.parsed.tree.body)
+        finally:
+            info.loading = False
+            self.act, self.module, self.alive = saved
 
-    def walk_block(self, body, env: _Env):
-        for statement in _block(body):
-            self.walk_statement(statement, env)
+    @property
+    def frame(self) -> Frame:
+        return self.act.frame
 
-    def walk_small_statement(self, node, env: _Env):
-        if isinstance(node, cst.Assign):
-            if (len(node.targets) == 1 and isinstance(node.targets[0].target, (cst.Tuple, cst.List))
-                    and isinstance(node.value, (cst.Tuple, cst.List))
-                    and _same_shape(node.targets[0].target, node.value)):
-                for target, value in zip(node.targets[0].target.elements, node.value.elements):
-                    self.bind_target(target.value, self.expression(value.value, env),
-                                     value.value, env)
-                return
-            taints = self.expression(node.value, env)
-            for target in node.targets:
-                self.bind_target(target.target, taints, node.value, env)
-        elif isinstance(node, cst.AnnAssign):
-            if node.value is not None:
-                self.bind_target(node.target, self.expression(node.value, env), node.value, env)
-        elif isinstance(node, cst.AugAssign):
-            taints = self.expression(node.value, env)
-            name = _base_name(node.target)
-            if name is not None:
-                env.taints[name] = env.taint(name) | taints
-        elif isinstance(node, cst.Expr):
-            self.expression(node.value, env)
-        elif isinstance(node, (cst.Import, cst.ImportFrom)):
-            if isinstance(node.names, cst.ImportStar):
-                return
-            for alias in node.names:
-                bound = alias.asname.name if alias.asname is not None else alias.name
-                while isinstance(bound, cst.Attribute):
-                    bound = bound.value
-                if isinstance(bound, cst.Name):
-                    env.bind(bound.value, EMPTY)
+    @property
+    def path(self) -> str:
+        return self.module.path
 
-    def function_def(self, node: cst.FunctionDef, env: _Env):
-        name = node.name.value
-        parameters = _parameters(node)
-        task = None
-        for decorator in node.decorators:
-            names = self.parsed.qualified_names(decorator.decorator)
-            if names & api.TASK_GENERATORS or names & api.COMPOUND_GENERATORS:
-                compound = bool(names & api.COMPOUND_GENERATORS)
-                task = TaskFunction(name, parameters, compound)
-                self.task_definitions[name] = compound
-        self.definitions[name] = (node, self.statement)
-        env.bind(name, EMPTY, task=task, parameters=parameters)
+    @property
+    def parsed(self) -> ParsedFile:
+        return self.module.parsed
 
-    def for_loop(self, node: cst.For, env: _Env):
-        iterated = self.expression(node.iter, env)
-        self.bind_iteration_target(node.target, node.iter, iterated, env)
-        self.walk_block(node.body, env)
-        if node.orelse is not None:
-            self.walk_block(node.orelse.body, env)
-        order = [taint for taint in iterated if taint.kind in (ORDER, UNORDERED)]
-        if not order:
+    # -- branching -------------------------------------------------------------
+
+    def snapshot(self) -> _State:
+        return _State(dict(self.frame.vars), self.process.copy(), self.alive)
+
+    def restore(self, state: _State):
+        self.frame.vars = dict(state.vars)
+        self.process = state.process.copy()
+        self.alive = state.alive
+
+    def merge(self, states):
+        live = [state for state in states if state.alive]
+        if not live:
+            self.restore(states[0])
+            self.alive = False
             return
-        order = frozenset(order)
-        assigned, ordered, unordered = _loop_effects(node)
-        for name in assigned:
-            env.taints[name] = env.taint(name) | _convert(order, _POSITIONAL)
-        for name in ordered:
-            env.taints[name] = env.taint(name) | _convert(order, {UNORDERED: ORDER})
-        for name in unordered:
-            env.taints[name] = env.taint(name) | _convert(order, {ORDER: UNORDERED})
+        if len(live) == 1:
+            self.restore(live[0])
+            return
+        variables = dict(live[0].vars)
+        for state in live[1:]:
+            for name, value in state.vars.items():
+                old = variables.get(name)
+                if old is None:
+                    variables[name] = value
+                elif old is not value:
+                    variables[name] = join([old, value])
+        self.frame.vars = variables
+        self.process = ProcessState.join([state.process for state in live])
+        self.alive = True
 
-    def bind_target(self, target, taints: frozenset, value, env: _Env):
-        if isinstance(target, cst.Name):
-            env.bind(target.value, taints, **self.binding(value, env))
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            element = _convert(taints, _POSITIONAL)
-            for item in target.elements:
-                inner = item.value
-                self.bind_target(inner, taints if isinstance(item, cst.StarredElement)
-                                 else element, None, env)
-        elif isinstance(target, cst.StarredElement):
-            self.bind_target(target.value, taints, None, env)
-        else:
-            name = _base_name(target)
-            if name is not None:
-                env.taints[name] = env.taint(name) | taints
+    # -- statements ------------------------------------------------------------
 
-    def binding(self, value, env: _Env) -> dict:
-        """What else than facts a name bound to ``value`` is: a task
-        generator, a lambda, an alias of a function."""
-        if value is None:
-            return {}
-        if isinstance(value, cst.Lambda):
-            return {"is_lambda": True}
-        if isinstance(value, cst.Name):
-            return {"task": env.task(value.value), "parameters": env.parameters(value.value),
-                    "is_lambda": env.is_lambda(value.value)}
-        if isinstance(value, cst.Call) and value.args:
-            names = self.parsed.qualified_names(value.func) if _is_reference(value.func) else EMPTY
-            if names & api.TASK_GENERATORS or names & api.COMPOUND_GENERATORS:
-                function = value.args[0].value
-                compound = bool(names & api.COMPOUND_GENERATORS)
-                if isinstance(function, cst.Name):
-                    name = function.value
-                    if name in self.definitions:
-                        self.task_definitions[name] = compound
-                    return {"task": TaskFunction(name, env.parameters(name), compound,
-                                                 env.is_lambda(name))}
-                return {"task": TaskFunction(_text(function), _lambda_parameters(function),
-                                             compound, isinstance(function, cst.Lambda))}
-        return {}
-
-    def bind_iteration_target(self, target, iterable, iterated: frozenset, env: _Env):
-        """Bind the target of ``for target in iterable``."""
-        element = _convert(iterated, _ELEMENTS)
-        if (isinstance(iterable, cst.Call) and isinstance(target, (cst.Tuple, cst.List))
-                and _is_reference(iterable.func)):
-            names = self.parsed.qualified_names(iterable.func)
-            if "builtins.enumerate" in names and len(target.elements) == 2:
-                # enumerate(xs): the index depends on the order of xs, the item does not.
-                index, item = target.elements
-                self.bind_target(index.value, _convert(iterated, _POSITIONAL), None, env)
-                self.bind_target(item.value, element, None, env)
+    def block(self, statements):
+        for statement in statements:
+            if not self.alive:
                 return
-            if "builtins.zip" in names and len(iterable.args) > 1:
-                # zip(xs, ys): which x goes with which y depends on both orders.
-                element = element | _convert(iterated, _POSITIONAL)
-        if isinstance(target, (cst.Tuple, cst.List)):
-            for item in target.elements:
-                self.bind_target(item.value, element, None, env)
+            handler = self._statements.get(type(statement))
+            if handler is not None:
+                handler(self, statement)
+
+    def s_expr(self, node):
+        self.expr(node.value)
+
+    def s_assign(self, node):
+        value = self.expr(node.value)
+        for target in node.targets:
+            self.assign(target, value)
+
+    def s_annassign(self, node):
+        if node.value is not None:
+            self.assign(node.target, self.expr(node.value))
+
+    def s_augassign(self, node):
+        value = self.expr(node.value)
+        current = self.expr(node.target)
+        combined = semantics.binary(self, node.op, current, value)
+        if isinstance(node.target, ast.Name):
+            self.bind(node.target.id, combined)
         else:
-            self.bind_target(target, element, None, env)
+            self.assign(node.target, combined)
 
-    # -- expressions ----------------------------------------------------
+    def s_return(self, node):
+        value = self.expr(node.value) if node.value is not None else NONE
+        self.act.returns.append((value, self.process.copy()))
+        self.alive = False
 
-    def expression(self, node, env: _Env) -> frozenset:
-        if isinstance(node, cst.Name):
-            return env.taint(node.value)
-        if isinstance(node, cst.Call):
-            return self.call(node, env)
-        if isinstance(node, cst.Attribute):
-            return _convert(self.expression(node.value, env), _UNKNOWN_RESULT)
-        if isinstance(node, cst.Subscript):
-            base = _convert(self.expression(node.value, env), _SUBSCRIPT)
-            index = _union(self.expression(element.slice.value, env)
-                           for element in node.slice if isinstance(element.slice, cst.Index))
-            for element in node.slice:
-                if isinstance(element.slice, cst.Slice):
-                    for part in (element.slice.lower, element.slice.upper, element.slice.step):
-                        if part is not None:
-                            index = index | self.expression(part, env)
-            return base | _convert(index, _POSITIONAL)
-        if isinstance(node, (cst.BinaryOperation, cst.BooleanOperation)):
-            return _convert(self.expression(node.left, env) | self.expression(node.right, env),
-                            _UNKNOWN_RESULT)
-        if isinstance(node, cst.UnaryOperation):
-            return _convert(self.expression(node.expression, env), _UNKNOWN_RESULT)
-        if isinstance(node, cst.Comparison):
-            parts = [self.expression(node.left, env)]
-            parts += [self.expression(target.comparator, env) for target in node.comparisons]
-            return _convert(_union(parts), _STRING)
-        if isinstance(node, cst.IfExp):
-            return (_convert(self.expression(node.test, env), _STRING)
-                    | self.expression(node.body, env) | self.expression(node.orelse, env))
-        if isinstance(node, (cst.List, cst.Tuple)):
-            return _union(self.element(item, env) for item in node.elements)
-        if isinstance(node, cst.Set):
-            taints = _convert(_union(self.element(item, env) for item in node.elements), _AS_SET)
-            return taints | self.display(node)
-        if isinstance(node, cst.Dict):
-            parts = []
-            for item in node.elements:
-                if isinstance(item, cst.DictElement):
-                    parts.append(self.expression(item.key, env))
-                    parts.append(self.expression(item.value, env))
+    def s_raise(self, node):
+        if node.exc is not None:
+            self.expr(node.exc)
+        self.alive = False
+
+    def s_break(self, node):
+        if self.act.loops:
+            self.act.loops[-1][0].append(self.snapshot())
+        self.alive = False
+
+    def s_continue(self, node):
+        if self.act.loops:
+            self.act.loops[-1][1].append(self.snapshot())
+        self.alive = False
+
+    def s_delete(self, node):
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                self.frame.vars.pop(target.id, None)
+
+    def s_if(self, node):
+        test = node.test
+        if isinstance(test, ast.Constant):
+            self.block(node.body if test.value else node.orelse)
+            return
+        self.expr(test)
+        entry = self.snapshot()
+        self.block(node.body)
+        after_body = self.snapshot()
+        self.restore(entry)
+        self.block(node.orelse)
+        self.merge([after_body, self.snapshot()])
+
+    def s_for(self, node):
+        iterable = self.expr(node.iter)
+        order = frozenset(t for t in self.iterated(iterable, node.iter)
+                          if t.kind == ORDER)
+        entry = self.snapshot()
+        self.act.loops.append(([], []))
+        self.assign(node.target, element_of(iterable), iteration=True)
+        self.block(node.body)
+        end = self.snapshot()
+        breaks, continues = self.act.loops.pop()
+        self.merge([entry, end] + continues + breaks)
+        if node.orelse:
+            self.block(node.orelse)
+            self.alive = True
+        if order:
+            self.loop_effects(node, order)
+
+    def s_while(self, node):
+        self.expr(node.test)
+        infinite = isinstance(node.test, ast.Constant) and bool(node.test.value)
+        entry = self.snapshot()
+        self.act.loops.append(([], []))
+        self.block(node.body)
+        end = self.snapshot()
+        breaks, continues = self.act.loops.pop()
+        if not infinite:
+            self.merge([entry, end] + continues + breaks)
+        elif breaks:
+            self.merge(breaks)      # `while True:` ends only at a break
+        else:
+            self.alive = False      # ... or never (or by return/raise)
+            return
+        if node.orelse and self.alive:
+            self.block(node.orelse)
+
+    def s_with(self, node):
+        for item in node.items:
+            value = self.expr(item.context_expr)
+            if item.optional_vars is not None:
+                self.assign(item.optional_vars, value.replace(
+                    taints=convert(value.taints, UNKNOWN_RESULT), refs=EMPTY,
+                    type=value.type if value.type == "str" else None))
+        self.block(node.body)
+
+    def s_try(self, node):
+        entry = self.snapshot()
+        self.block(node.body)
+        after_body = self.snapshot()
+        self.merge([entry, after_body])
+        handler_start = self.snapshot()
+        self.restore(after_body)
+        self.block(node.orelse)
+        ends = [self.snapshot()]
+        for handler in node.handlers:
+            self.restore(handler_start)
+            self.alive = True
+            if handler.type is not None:
+                self.expr(handler.type)
+            if handler.name:
+                self.bind(handler.name, UNKNOWN)
+            self.block(handler.body)
+            ends.append(self.snapshot())
+        self.merge(ends)
+        if node.finalbody:
+            alive = self.alive
+            self.alive = True
+            self.block(node.finalbody)
+            self.alive = self.alive and alive
+
+    def s_match(self, node):
+        subject = self.expr(node.subject)
+        entry = self.snapshot()
+        ends = []
+        exhaustive = False
+        for case in node.cases:
+            self.restore(entry)
+            for name in _pattern_names(case.pattern):
+                self.bind(name, Value(convert(subject.taints, POSITIONAL)))
+            if case.guard is not None:
+                self.expr(case.guard)
+            self.block(case.body)
+            ends.append(self.snapshot())
+            if isinstance(case.pattern, ast.MatchAs) and case.pattern.pattern is None \
+                    and case.guard is None:
+                exhaustive = True
+        if not exhaustive:
+            ends.append(entry)
+        self.merge(ends)
+
+    def s_function(self, node):
+        defaults = tuple(self.expr(default) for default in node.args.defaults)
+        kw_defaults = tuple(self.expr(default) if default is not None else None
+                            for default in node.args.kw_defaults)
+        closure = self.frame
+        while closure.kind == "class":
+            closure = closure.parent
+        cls = self._defining_class
+        function = FunctionRef(node, self.module, closure, defaults, kw_defaults,
+                               self.body_facts(node), cls)
+        function.defined_state = self.process.copy()
+        value = Value(refs=frozenset({function}))
+        for decorator in reversed(node.decorator_list):
+            value = self.decorate(self.expr(decorator), value, function, decorator)
+        if self.module is self.modules_root:
+            self.root_functions.append(function)
+        self.bind(node.name, value)
+
+    _defining_class = None
+
+    def decorate(self, decorator: Value, value: Value, function: FunctionRef, node) -> Value:
+        names = semantics.names_of(decorator)
+        if names & api.TASK_GENERATORS or names & api.COMPOUND_GENERATORS:
+            compound = bool(names & api.COMPOUND_GENERATORS)
+            self.uses_jug = True
+            if not compound:
+                self.task_functions[id(function)] = (function, function.name)
+            return Value(refs=frozenset({TaskGenRef(function.name, function,
+                                                    function.positional, compound)}))
+        if "builtins.staticmethod" in names:
+            function.kind = "staticmethod"
+        elif "builtins.classmethod" in names:
+            function.kind = "classmethod"
+        elif "builtins.property" in names or "functools.cached_property" in names:
+            function.kind = "property"
+        return value   # other decorators are assumed to keep the function's behaviour
+
+    def s_class(self, node):
+        bases = [self.expr(base) for base in node.bases]
+        for keyword in node.keywords:
+            self.expr(keyword.value)
+        decorators = [self.expr(decorator) for decorator in node.decorator_list]
+        frame = Frame("class", self.module, self.frame)
+        saved_act, saved_class = self.act, self._defining_class
+        self.act = Activation(frame, None, saved_act.task_mode, saved_act.at_import)
+        cls = ClassRef.__new__(ClassRef)   # methods need it while the body runs
+        self._defining_class = cls
+        alive = self.alive
+        try:
+            self.block(node.body)
+        finally:
+            self.act, self._defining_class = saved_act, saved_class
+            self.alive = alive
+        is_dataclass = any(name.endswith("dataclass") for value in decorators
+                           for name in semantics.names_of(value))
+        ClassRef.__init__(cls, node, self.module, frame, bases, is_dataclass)
+        self.bind(node.name, Value(refs=frozenset({cls})))
+
+    def s_import(self, node):
+        for alias in node.names:
+            if api.is_jug(alias.name):
+                self.uses_jug = True
+            info = self.import_module(alias.name, node)
+            if alias.asname:
+                value = Value(refs=frozenset({info})) if info is not None else Value(
+                    refs=frozenset({Qual(alias.name)}))
+                self.bind(alias.asname, value)
+            else:
+                first = alias.name.split(".")[0]
+                top = self.modules.get(first) if info is not None else None
+                value = Value(refs=frozenset({top})) if top is not None else Value(
+                    refs=frozenset({Qual(first)}))
+                self.bind(first, value)
+
+    def s_importfrom(self, node):
+        module = self.absolute_module(node)
+        if module is None:
+            for alias in node.names:
+                if alias.name != "*":
+                    self.bind(alias.asname or alias.name, UNKNOWN)
+            return
+        if api.is_jug(module):
+            self.uses_jug = True
+        info = self.import_module(module, node)
+        for alias in node.names:
+            if alias.name == "*":
+                if info is not None:
+                    for name, value in list(info.frame.vars.items()):
+                        if not name.startswith("_"):
+                            self.bind(name, value)
+                elif module == "jug":
+                    for name in api.STAR_NAMES:
+                        self.bind(name, Value(refs=frozenset({Qual(f"jug.{name}")})))
                 else:
-                    parts.append(self.expression(item.value, env))
-            return _union(parts)
-        if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp, cst.DictComp)):
-            return self.comprehension(node, env)
-        if isinstance(node, cst.FormattedString):
-            return _convert(_union(self.expression(part.expression, env) for part in node.parts
-                                   if isinstance(part, cst.FormattedStringExpression)), _STRING)
-        if isinstance(node, cst.ConcatenatedString):
-            return self.expression(node.left, env) | self.expression(node.right, env)
-        if isinstance(node, cst.NamedExpr):
-            taints = self.expression(node.value, env)
-            self.bind_target(node.target, taints, node.value, env)
+                    self.frame.star_modules.append(module)
+                continue
+            if info is not None:
+                value = info.frame.vars.get(alias.name)
+                if value is None:
+                    sub = self.import_module(f"{module}.{alias.name}", node)
+                    value = Value(refs=frozenset({sub})) if sub is not None else UNKNOWN
+            else:
+                value = Value(refs=frozenset({Qual(f"{module}.{alias.name}")}))
+            self.bind(alias.asname or alias.name, value)
+
+    _statements = {}
+
+    # -- modules ---------------------------------------------------------------
+
+    @property
+    def modules_root(self) -> ModuleInfo:
+        return next(iter(self.modules.values()))
+
+    def absolute_module(self, node: ast.ImportFrom) -> str | None:
+        if not node.level:
+            return node.module
+        package = self.module.package.split(".") if self.module.package else []
+        if node.level - 1 > len(package) or not self.module.package:
+            return None
+        base = package[:len(package) - (node.level - 1)]
+        return ".".join(base + ([node.module] if node.module else [])) or None
+
+    def import_module(self, name: str, node) -> ModuleInfo | None:
+        """Import local module ``name`` (running its top level the first
+        time), or None when it is not a local module."""
+        info = self.modules.get(name)
+        if info is not None:
+            return info
+        if not self.search or api.is_jug(name):
+            return None
+        path = self.cache.find_module(name, self.search)
+        if path is None:
+            return None
+        if "." in name:
+            parent = self.import_module(name.rsplit(".", 1)[0], node)
+        else:
+            parent = None
+        try:
+            parsed = self.cache.parse(path)
+        except (PythonSyntaxError, OSError, UnicodeDecodeError, SyntaxError) as error:
+            self.module_problems.append(ModuleProblem(path, error, self.path, node.lineno))
+            return None
+        package = name if os.path.basename(path) == "__init__.py" else name.rpartition(".")[0]
+        info = ModuleInfo(name, path, parsed, package)
+        info.frame.vars["__name__"] = STR
+        info.frame.vars["__file__"] = STR
+        self.modules[name] = info
+        if parent is not None:
+            parent.frame.vars.setdefault(name.rsplit(".", 1)[1], Value(refs=frozenset({info})))
+        self.run_module(info, self.act.at_import, self.act.task_mode)
+        return info
+
+    def add_search_path(self, value_node):
+        if isinstance(value_node, ast.Constant) and isinstance(value_node.value, str) \
+                and self.search:
+            directory = os.path.normpath(os.path.join(self.search[0], value_node.value))
+            if directory not in self.search:
+                self.search.append(directory)
+
+    # -- names -----------------------------------------------------------------
+
+    def lookup(self, name: str, frame: Frame | None = None) -> Value:
+        frame = frame or self.frame
+        if name in frame.globals_:
+            frame = frame.module_frame()
+        start = frame
+        while frame is not None:
+            if frame.kind == "class" and frame is not start:
+                frame = frame.parent
+                continue
+            value = frame.vars.get(name)
+            if value is not None:
+                return value
+            if frame.star_modules:
+                return Value(refs=frozenset(Qual(f"{module}.{name}")
+                                            for module in frame.star_modules))
+            frame = frame.parent
+        if name in _BUILTINS:
+            return Value(refs=frozenset({Qual(f"builtins.{name}")}))
+        return UNKNOWN
+
+    def bind(self, name: str, value: Value):
+        frame = self.frame
+        if frame.kind == "comprehension":
+            frame.vars[name] = value
+            return
+        if name in frame.globals_:
+            frame.module_frame().vars[name] = value
+        elif name in frame.nonlocals:
+            owner = frame.parent.owner(name) if frame.parent is not None else None
+            (owner or frame).vars[name] = value
+        else:
+            frame.vars[name] = value
+
+    def bind_outside_comprehension(self, name: str, value: Value):
+        frame = self.frame
+        while frame.kind == "comprehension":
+            frame = frame.parent
+        frame.vars[name] = value
+
+    def add_taints(self, name: str, taints: frozenset, value: Value | None = None):
+        """The object bound to ``name`` changed (``xs.append(x)``)."""
+        owner = self.frame.owner(name)
+        if owner is None:
+            return
+        old = owner.vars[name]
+        new = old.with_taints(old.taints | taints) if value is None else value
+        owner.vars[name] = new
+
+    def assign(self, target, value: Value, iteration: bool = False):
+        if isinstance(target, ast.Name):
+            self.bind(target.id, value)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            self.unpack(target.elts, value)
+        elif isinstance(target, ast.Starred):
+            self.assign(target.value, value)
+        elif isinstance(target, ast.Attribute):
+            self.store_attribute(target, value)
+        elif isinstance(target, ast.Subscript):
+            self.store_item(target, value)
+
+    def unpack(self, targets, value: Value):
+        starred = [i for i, target in enumerate(targets) if isinstance(target, ast.Starred)]
+        items = value.items
+        if items is not None and all(isinstance(key, int) for key, _ in items) and (
+                len(items) == len(targets) if not starred else len(items) >= len(targets) - 1):
+            values = [item for _, item in items]
+            if starred:
+                index = starred[0]
+                after = len(targets) - index - 1
+                rest = values[index:len(values) - after]
+                values = values[:index] + [Value(union(v.taints for v in rest), type="list",
+                                                 element=join(rest) if rest else None)] + \
+                    values[len(values) - after:]
+            for target, item in zip(targets, values):
+                self.assign(target, item)
+            return
+        element = element_of(value)
+        positional = element.with_taints(element.taints | convert(value.taints, POSITIONAL))
+        for target in targets:
+            if isinstance(target, ast.Starred):
+                self.assign(target.value, Value(value.taints, type="list", element=element))
+            else:
+                self.assign(target, positional)
+
+    def store_attribute(self, target: ast.Attribute, value: Value):
+        obj = self.expr(target.value)
+        for ref in obj.refs:
+            if isinstance(ref, InstanceRef):
+                ref.cls.store(target.attr, value)
+            elif isinstance(ref, ModuleInfo):
+                ref.frame.vars[target.attr] = value
+            elif isinstance(ref, ClassRef):
+                ref.frame.vars[target.attr] = value
+            elif isinstance(ref, Qual):
+                self.stored(target, f"{ref.name}.{target.attr}")
+
+    def store_item(self, target: ast.Subscript, value: Value):
+        base = self.expr(target.value)
+        index = self.expr(target.slice)
+        for ref in base.refs:
+            if isinstance(ref, Qual):
+                self.stored(target, ref.name)
+        name = _base_name(target)
+        if name is None:
+            return
+        taints = value.taints | convert(index.taints, POSITIONAL)
+        if isinstance(target.value, ast.Name) and isinstance(target.slice, ast.Constant) \
+                and base.items is not None and len(base.items) < 16:
+            key = target.slice.value
+            items = tuple((k, v) for k, v in base.items if not (k == key and type(k) is
+                                                                 type(key))) + ((key, value),)
+            self.add_taints(name, EMPTY, base.replace(taints=base.taints | taints, items=items))
+        else:
+            self.add_taints(name, taints)
+
+    def stored(self, node, qualified_name: str):
+        if not self.store_rules or not self.act.at_import or self.act.task_mode:
+            return
+        site = StoreSite(node, self.path, qualified_name)
+        for rule in self.store_rules:
+            for report in rule.check_store(site):
+                self.report(rule.code, report.node, report.message)
+
+    # -- loops -----------------------------------------------------------------
+
+    def loop_effects(self, node, order: frozenset):
+        effects = self._loop_cache.get(id(node))
+        if effects is None:
+            effects = self._loop_cache[id(node)] = _loop_effects(node)
+        assigned, ordered, unordered, yields = effects
+        for name in assigned:
+            self.add_taints(name, convert(order, POSITIONAL))
+        for name in ordered:
+            self.add_taints(name, order)
+        for name in unordered:
+            self.add_taints(name, convert(order, {ORDER: UNORDERED}))
+        if yields:
+            self.act.yield_taints = self.act.yield_taints | order
+
+
+    def body_facts(self, node) -> BodyFacts:
+        facts = self._facts_cache.get(id(node))
+        if facts is None:
+            facts = self._facts_cache[id(node)] = (node, BodyFacts(node))
+        return facts[1]
+
+
+    def iterated(self, value: Value, node) -> frozenset:
+        """The facts of ``value`` materialised in its iteration order: a
+        set's order becomes an ``order`` fact, which wrapping ``node`` in
+        sorted() removes when the elements can be sorted."""
+        taints = value.taints
+        if not any(taint.kind == UNORDERED for taint in taints):
             return taints
-        return EMPTY
+        fix = None
+        if element_of(value).type in ORDERABLE and node is not None:
+            fix = self.fix_site(node)
+        result = set()
+        for taint in taints:
+            if taint.kind == UNORDERED:
+                taint = dataclasses.replace(taint, kind=ORDER,
+                                            fix=taint.fix if taint.fix is not None else fix)
+            result.add(taint)
+        return frozenset(result)
 
-    def element(self, item, env: _Env) -> frozenset:
-        taints = self.expression(item.value, env)
-        if isinstance(item, cst.StarredElement):
-            return _convert(taints, _ITERATED)
-        return taints
+    def fix_site(self, node) -> FixSite:
+        line, column, end_line, end_column = self.parsed.span(node)
+        return FixSite(self.path, line, column, end_line, end_column)
 
-    def display(self, node) -> frozenset:
+    # -- expressions -------------------------------------------------------------
+
+    def expr(self, node) -> Value:
+        handler = self._expressions.get(type(node))
+        if handler is None:
+            return UNKNOWN
+        return handler(self, node)
+
+    def e_constant(self, node):
+        return constant(node.value)
+
+    def e_name(self, node):
+        return self.lookup(node.id)
+
+    def e_attribute(self, node):
+        return self.attribute(self.expr(node.value), node.attr)
+
+    def attribute(self, obj: Value, attr: str) -> Value:
+        results = []
+        unknown = not obj.refs
+        for ref in obj.refs:
+            if isinstance(ref, Qual):
+                results.append(Value(refs=frozenset({ref.attribute(attr)}),
+                                     type=semantics.qualified_type(f"{ref.name}.{attr}")))
+            elif isinstance(ref, ModuleInfo):
+                value = ref.frame.vars.get(attr)
+                if value is None:
+                    sub = self.import_module(f"{ref.name}.{attr}", None) \
+                        if not ref.loading else None
+                    value = Value(refs=frozenset({sub})) if sub is not None else UNKNOWN
+                results.append(value)
+            elif isinstance(ref, InstanceRef):
+                results.append(self.instance_attribute(ref.cls, obj, attr))
+            elif isinstance(ref, ClassRef):
+                value = ref.lookup(attr)
+                results.append(value if value is not None else UNKNOWN)
+            elif isinstance(ref, TaskGenRef):
+                results.append(Value(refs=frozenset({ref.function}))
+                               if attr == "f" and ref.function is not None else UNKNOWN)
+            elif isinstance(ref, TaskRef):
+                results.append(UNKNOWN)
+            else:
+                unknown = True
+        if unknown:
+            results.append(semantics.attribute_value(obj, attr))
+        return join(results)
+
+    def instance_attribute(self, cls: ClassRef, obj: Value, attr: str) -> Value:
+        value = cls.attrs.get(attr)
+        if value is not None:
+            return value
+        found = cls.lookup(attr)
+        if found is None:
+            return Value(convert(obj.taints, UNKNOWN_RESULT))
+        bound = []
+        for ref in found.refs:
+            if isinstance(ref, FunctionRef):
+                if ref.kind == "property":
+                    return self.call_function(ref, (), None, receiver=obj)
+                if ref.kind == "staticmethod":
+                    bound.append(ref)
+                elif ref.kind == "classmethod":
+                    bound.append(BoundMethod(ref, Value(refs=frozenset({cls}))))
+                else:
+                    bound.append(BoundMethod(ref, obj))
+        if bound:
+            return Value(refs=frozenset(bound))
+        return found
+
+    def e_subscript(self, node):
+        base = self.expr(node.value)
+        index_node = node.slice
+        if isinstance(index_node, ast.Slice):
+            index = union(self.expr(part).taints for part in
+                          (index_node.lower, index_node.upper, index_node.step)
+                          if part is not None)
+            taints = convert(base.taints, SUBSCRIPT) | convert(index, POSITIONAL)
+            return base.replace(taints=taints, items=None)
+        index = self.expr(index_node)
+        if isinstance(index_node, ast.Constant):
+            item = base.item(index_node.value)
+            if item is not None:
+                return item
+        taints = convert(base.taints, SUBSCRIPT) | convert(index.taints, POSITIONAL)
+        element = base.element
+        if base.type == "str":
+            return Value(taints, type="str")
+        if base.type == "dict" and base.items is not None and base.items:
+            element = join(value for _, value in base.items)
+        if element is not None:
+            return element.with_taints(element.taints | convert(taints, {ORDER: VALUE}))
+        return Value(taints)
+
+    def e_binop(self, node):
+        return semantics.binary(self, node.op, self.expr(node.left), self.expr(node.right))
+
+    def e_boolop(self, node):
+        values = [self.expr(value) for value in node.values]
+        return join(values).with_taints(convert(union(v.taints for v in values),
+                                                UNKNOWN_RESULT))
+
+    def e_unaryop(self, node):
+        value = self.expr(node.operand)
+        if isinstance(node.op, ast.Not):
+            return Value(convert(value.taints, STRING), type="bool")
+        return Value(convert(value.taints, UNKNOWN_RESULT), type=value.type)
+
+    def e_compare(self, node):
+        taints = self.expr(node.left).taints
+        for op, comparator in zip(node.ops, node.comparators):
+            value = self.expr(comparator)
+            if isinstance(op, (ast.In, ast.NotIn)):
+                taints = taints | convert(value.taints, CLEARED)   # membership has no order
+            else:
+                taints = taints | value.taints
+        return Value(convert(taints, STRING), type="bool")
+
+    def e_ifexp(self, node):
+        test = self.expr(node.test)
+        value = join([self.expr(node.body), self.expr(node.orelse)])
+        return value.with_taints(value.taints | convert(test.taints, STRING))
+
+    def e_sequence(self, node):
+        values = []
+        taints = EMPTY
+        for element in node.elts:
+            if isinstance(element, ast.Starred):
+                inner = self.expr(element.value)
+                taints = taints | self.iterated(inner, element.value)
+                values.append(None)
+                values.append(element_of(inner))
+            else:
+                value = self.expr(element)
+                values.append(value)
+                taints = taints | value.taints
+        kind = "tuple" if isinstance(node, ast.Tuple) else "list"
+        if None in values:
+            elements = [value for value in values if value is not None]
+            return Value(taints, type=kind, element=join(elements) if elements else None)
+        items = tuple(enumerate(values)) if len(values) <= 16 else None
+        return Value(taints, type=kind, element=join(values) if values else None, items=items)
+
+    def e_set(self, node):
+        values = [element_of(self.expr(e.value)) if isinstance(e, ast.Starred)
+                  else self.expr(e) for e in node.elts]
+        element = join(values) if values else UNKNOWN
+        taints = convert(union(v.taints for v in values), AS_SET)
+        return Value(taints | self.display(node, element), type="set", element=element)
+
+    def e_dict(self, node):
+        items = []
+        taints = EMPTY
+        constant_keys = True
+        for key, value_node in zip(node.keys, node.values):
+            value = self.expr(value_node)
+            if key is None:     # {**other}
+                taints = taints | value.taints
+                constant_keys = False
+                continue
+            key_value = self.expr(key)
+            taints = taints | key_value.taints | value.taints
+            if isinstance(key, ast.Constant):
+                items.append((key.value, value))
+            else:
+                constant_keys = False
+        return Value(taints, type="dict",
+                     items=tuple(items) if constant_keys and len(items) <= 32 else None)
+
+    def e_fstring(self, node):
+        taints = EMPTY
+        for part in node.values:
+            if isinstance(part, ast.FormattedValue):
+                taints = taints | self.expr(part.value).taints
+                if part.format_spec is not None:
+                    taints = taints | self.expr(part.format_spec).taints
+        return Value(convert(taints, STRING), type="str")
+
+    def e_formatted(self, node):
+        return Value(convert(self.expr(node.value).taints, STRING), type="str")
+
+    def e_namedexpr(self, node):
+        value = self.expr(node.value)
+        self.bind_outside_comprehension(node.target.id, value)
+        return value
+
+    def e_lambda(self, node):
+        defaults = tuple(self.expr(default) for default in node.args.defaults)
+        kw_defaults = tuple(self.expr(default) if default is not None else None
+                            for default in node.args.kw_defaults)
+        function = FunctionRef(node, self.module, self.frame, defaults, kw_defaults,
+                               self.body_facts(node))
+        return Value(refs=frozenset({function}))
+
+    def e_starred(self, node):
+        return self.expr(node.value)
+
+    def e_await(self, node):
+        return self.expr(node.value)
+
+    def e_yield(self, node):
+        value = self.expr(node.value) if node.value is not None else NONE
+        self.act.yields.append(value)
+        self.act.yield_taints = self.act.yield_taints | value.taints
+        return UNKNOWN
+
+    def e_yieldfrom(self, node):
+        value = self.expr(node.value)
+        self.act.yields.append(element_of(value))
+        self.act.yield_taints = self.act.yield_taints | self.iterated(value, node.value)
+        return UNKNOWN
+
+    def e_comprehension(self, node):
+        frame = Frame("comprehension", self.module, self.frame)
+        saved = self.act.frame
+        order = EMPTY
+        conditions = EMPTY
+        try:
+            for index, generator in enumerate(node.generators):
+                if index == 0:
+                    iterable = self.expr(generator.iter)   # evaluated outside, as Python does
+                    self.act.frame = frame
+                else:
+                    iterable = self.expr(generator.iter)
+                order = order | frozenset(t for t in self.iterated(iterable, generator.iter)
+                                          if t.kind == ORDER)
+                self.assign(generator.target, element_of(iterable), iteration=True)
+                for condition in generator.ifs:
+                    conditions = conditions | self.expr(condition).taints
+            if isinstance(node, ast.DictComp):
+                key = self.expr(node.key)
+                value = self.expr(node.value)
+                produced = Value(key.taints | value.taints)
+            else:
+                produced = self.expr(node.elt)
+        finally:
+            self.act.frame = saved
+        conditions = convert(conditions, STRING)
+        if isinstance(node, ast.SetComp):
+            taints = convert(produced.taints, AS_SET) | conditions
+            return Value(taints | self.display(node, produced), type="set", element=produced)
+        if isinstance(node, ast.DictComp):
+            return Value(produced.taints | conditions | convert(order, AS_DICT), type="dict")
+        element = produced.with_taints(produced.taints | conditions)
+        return Value(produced.taints | conditions | order, type="list", element=element)
+
+    def display(self, node, element: Value) -> frozenset:
+        if not self.display_rules:
+            return EMPTY
+        line, column = self.parsed.position(node)
+        site = DisplaySite(node, self.path, line, column, self.parsed.segment(node, 40),
+                           scalar_type(element))
         found = []
         for rule in self.display_rules:
-            taint = rule.display_source(node, self.statement)
+            taint = rule.display_source(site)
             if taint is not None:
                 found.append(taint)
         return frozenset(found)
 
-    def comprehension(self, node, env: _Env) -> frozenset:
-        inner = _Env(env)
-        order = EMPTY
-        conditions = EMPTY
-        clause = node.for_in
-        while clause is not None:
-            iterated = self.expression(clause.iter, inner)
-            order = order | frozenset(t for t in iterated if t.kind in (ORDER, UNORDERED))
-            self.bind_iteration_target(clause.target, clause.iter, iterated, inner)
-            for condition in clause.ifs:
-                conditions = conditions | self.expression(condition.test, inner)
-            clause = clause.inner_for_in
-        if isinstance(node, cst.DictComp):
-            produced = self.expression(node.key, inner) | self.expression(node.value, inner)
-        else:
-            produced = self.expression(node.elt, inner)
-        conditions = _convert(conditions, _STRING)
-        if isinstance(node, cst.SetComp):
-            return _convert(produced, _AS_SET) | conditions | self.display(node)
-        if isinstance(node, cst.DictComp):
-            return produced | conditions | _convert(order, _AS_DICT)
-        return produced | conditions | _convert(order, _ITERATED)
+    # -- calls -----------------------------------------------------------------------
 
-    # -- calls ----------------------------------------------------------
-
-    def call(self, node: cst.Call, env: _Env) -> frozenset:
-        names = self.parsed.qualified_names(node.func) if _is_reference(node.func) else EMPTY
-        if self.task_created(node, names, env):
-            return EMPTY   # a task's identity is its own hash: the facts stop here
-        if names & api.TASK_GENERATORS or names & api.COMPOUND_GENERATORS:
-            # TaskGenerator(f) on its own: a task function is declared here.
-            if node.args:
-                self.declared_task_function(node, node.args[0].value, env,
-                                            "TaskGenerator" if names & api.TASK_GENERATORS
-                                            else "CompoundTaskGenerator")
-            return EMPTY
-
-        method = node.func.attr.value if isinstance(node.func, cst.Attribute) else None
-        if isinstance(node.func, cst.Attribute):
-            receiver = self.expression(node.func.value, env)
-        elif isinstance(node.func, cst.Name):
-            receiver = env.taint(node.func.value)
-        else:
-            receiver = self.expression(node.func, env)
-        arg_taints = [self.expression(arg.value, env) for arg in node.args]
-        if names & api.TASK_VALUES:
-            return EMPTY
-
-        imported = self.parsed.imported_names(node.func) if names else EMPTY
-        site = CallSite(node=node, qualified_names=names, imported_names=imported,
-                        method=method, args=node.args,
-                        arg_taints=arg_taints, receiver_taint=receiver,
-                        jugfile_classes=self.env.classes, statement=self.statement)
-        sources = []
-        for rule in self.source_rules:
-            found = rule.source(site)
-            if found is None:
-                continue
-            if isinstance(found, Taint):
-                sources.append(found)
+    def arguments(self, node: ast.Call) -> list:
+        """``[(keyword, star, node, Value)]`` of a call."""
+        args = []
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                args.append((None, "*", arg.value, self.expr(arg.value)))
             else:
-                sources.extend(found)
-        sources = frozenset(sources)
+                args.append((None, "", arg, self.expr(arg)))
+        for keyword in node.keywords:
+            if keyword.arg is None:
+                args.append((None, "**", keyword.value, self.expr(keyword.value)))
+            else:
+                args.append((keyword.arg, "", keyword.value, self.expr(keyword.value)))
+        return args
 
-        arguments = _union(arg_taints)
-        if names & _ORDER_CLEARING:
-            result = _convert(arguments, _CLEARED)
-        elif names & _REDUCTIONS:
-            result = _convert(arguments, {ORDER: None, UNORDERED: None, PICKLED: None})
-        elif names & _STRINGIFY:
-            result = _convert(arguments, _STRING)
-        elif names & _SEQUENCES:
-            result = _convert(arguments, _ITERATED)
-        elif names & _SETS:
-            result = _convert(arguments, _AS_SET)
-        elif "builtins.dict" in names:
-            result = _convert(arguments, _AS_DICT)
-        elif "builtins.next" in names:
-            result = _convert(arguments, _POSITIONAL)
-        elif method == "join":
-            result = _convert(arguments, _STRING)
+    def e_call(self, node):
+        method = receiver = None
+        if isinstance(node.func, ast.Attribute):
+            receiver = self.expr(node.func.value)
+            method = node.func.attr
+            func = self.attribute(receiver, method)
         else:
-            result = _convert(arguments, _UNKNOWN_RESULT)
-        if not names & _CONTAINERS:
-            result = _convert(result, _UNKNOWN_RESULT)  # containers keep pickled objects
+            func = self.expr(node.func)
+        args = self.arguments(node)
+        results = []
+        external = not func.refs
+        for ref in func.refs:
+            if isinstance(ref, FunctionRef):
+                if ref.kind == "classmethod" and ref.cls is not None:
+                    results.append(self.call_function(
+                        ref, args, node, receiver=Value(refs=frozenset({ref.cls}))))
+                else:
+                    results.append(self.call_function(ref, args, node))
+            elif isinstance(ref, BoundMethod):
+                results.append(self.call_function(ref.function, args, node,
+                                                  receiver=ref.receiver))
+            elif isinstance(ref, ClassRef):
+                results.append(self.call_class(ref, node, args))
+            elif isinstance(ref, TaskGenRef):
+                results.append(self.call_task_generator(ref, node, args))
+            else:   # an imported name, an instance, a module: not followed
+                external = True
+        if external:
+            results.append(self.external_call(node, func, method, receiver, args))
+        return join(results) if len(results) != 1 else results[0]
 
-        if method in ("pop", "popitem"):
-            receiver = _convert(receiver, _SUBSCRIPT if node.args else _POSITIONAL)
-        self.mutation(node, names, method, receiver, arguments, sources, env)
-        return sources | result | _convert(receiver, _UNKNOWN_RESULT)
+    def call_site(self, node, names, method, receiver, args, local_class=None) -> CallSite:
+        line, column = self.parsed.position(node)
+        receiver_arg = None
+        if receiver is not None:
+            receiver_arg = Argument(None, "", node.func.value, receiver.taints,
+                                    scalar_type(receiver), scalar_type(element_of(receiver)))
+        return CallSite(
+            node=node, path=self.path, line=line, column=column, qualified_names=names,
+            method=method, receiver=receiver_arg,
+            args=tuple(Argument(keyword, star, arg_node, value.taints, scalar_type(value),
+                                scalar_type(element_of(value)))
+                       for keyword, star, arg_node, value in args),
+            local_class=local_class, state=self.process,
+            at_import=self.act.at_import and self.act.task_mode is None,
+            span=self.fix_site(node), callee_text=self.parsed.segment(node.func, 40))
 
-    def mutation(self, node: cst.Call, names, method, receiver, arguments, sources, env: _Env):
-        """``xs.sort()``, ``xs.append(x)``, ``random.shuffle(xs)`` change ``xs``."""
-        if method is not None and isinstance(node.func.value, cst.Name):
-            name = node.func.value.value
-            if method == "sort":
-                env.taints[name] = _convert(env.taint(name), _CLEARED)
-            elif method == "extend":
-                env.taints[name] = env.taint(name) | _convert(arguments, _ITERATED)
-            elif method in _ORDERED_MUTATORS:
-                env.taints[name] = env.taint(name) | arguments
-            elif method in _UNORDERED_MUTATORS:
-                env.taints[name] = env.taint(name) | _convert(arguments, _AS_SET)
-        if method == "shuffle" and receiver and node.args:   # an unseeded generator's shuffle
-            self.shuffled(node.args[0].value, receiver, env)
-        if sources and node.args and any(name.endswith(".shuffle") for name in names):
-            self.shuffled(node.args[0].value, sources, env)
+    def sources(self, site: CallSite) -> frozenset:
+        found = []
+        for rule in self.source_rules:
+            result = rule.source(site)
+            if result is None:
+                continue
+            if isinstance(result, Taint):
+                found.append(result)
+            else:
+                found.extend(result)
+        if site.at_import:
+            for rule in self.call_rules:
+                for report in rule.check_call(site):
+                    self.report(rule.code, report.node, report.message)
+        return frozenset(found)
 
-    def shuffled(self, target, taints, env: _Env):
-        if isinstance(target, cst.Name):
-            env.taints[target.value] = env.taint(target.value) | _convert(
-                frozenset(t for t in taints if t.kind == VALUE), {VALUE: ORDER})
+    def external_call(self, node, func: Value, method, receiver, args) -> Value:
+        names = semantics.names_of(func)
+        if names:
+            created = self.api_call(node, names, args)
+            if created is not None:
+                return created
+        site = self.call_site(node, names, method, receiver, args)
+        sources = self.sources(site)
+        result = semantics.call(self, node, names, method, receiver, args, sources)
+        return result.with_taints(result.taints | sources) if sources else result
 
-    # -- task creation ----------------------------------------------------
+    # -- functions and classes of the analysed code ------------------------------------
 
-    def task_created(self, node: cst.Call, names: frozenset, env: _Env) -> bool:
-        """If ``node`` creates a task, report its arguments' facts and return True."""
-        spec = self.task_spec(node, names, env)
-        if spec is None:
-            return False
-        task_name, creator, function_node, is_lambda, arguments = spec
-        reported_args = []
-        for label, expression, mode in arguments:
-            taints = self.expression(expression, env)
-            if mode == "sequence":
-                taints = _convert(taints, _ITERATED)
-            elif mode == "keywords":
-                taints = _convert(taints, {ORDER: None, UNORDERED: None})
-            for taint in sorted(taints, key=lambda t: (t.code, t.description)):
-                if taint.kind == UNORDERED:
-                    continue
-                reported_args.append((label, expression, taint))
-        for label, expression, taint in reported_args:
-            self.report_flow(label, expression, taint, task_name)
-        self.check_task(TaskCall(node=node, task_name=task_name, creator=creator,
-                                 function_node=function_node, function_is_lambda=is_lambda))
-        return True
+    def call_function(self, fn: FunctionRef, args, node, receiver=None, task_mode=False,
+                      at_import=None) -> Value:
+        task_mode = self.act.task_mode if task_mode is False else task_mode
+        at_import = self.act.at_import if at_import is None else at_import
+        self.called.add(fn)
+        parameters = self.bind_parameters(fn, args, receiver)
+        key = (fn, parameters, self.process.frozen(), task_mode, at_import)
+        cached = self.memo.get(key)
+        if cached is not None:
+            result, process = cached
+            self.process = process.copy()
+            return result
+        if fn in self.stack or len(self.stack) >= MAX_DEPTH or fn.contexts >= MAX_CONTEXTS:
+            return Value(convert(union(value.taints for _, value in parameters),
+                                 UNKNOWN_RESULT))
+        fn.contexts += 1
+        self.memo[key] = (Value(convert(union(value.taints for _, value in parameters),
+                                        UNKNOWN_RESULT)), self.process.copy())
+        result, process = self.run_function(fn, parameters, task_mode, at_import)
+        self.memo[key] = (result, process.copy())
+        self.process = process
+        return result
 
-    def task_spec(self, node: cst.Call, names: frozenset, env: _Env):
-        """``(task name, creator, function node, is lambda, [(label, expr, mode)])``
-        when ``node`` creates a task, else None."""
-        args = list(node.args)
+    def run_function(self, fn: FunctionRef, parameters, task_mode, at_import):
+        frame = Frame("function", fn.module, fn.closure, fn.globals_, fn.nonlocals)
+        frame.vars.update(parameters)
+        saved = (self.act, self.module, self.alive, self._defining_class)
+        self.act = Activation(frame, fn, task_mode, at_import)
+        self.module = fn.module
+        self.alive = True
+        self._defining_class = None
+        self.stack.append(fn)
+        entry = self.process.copy()
+        try:
+            if fn.is_lambda:
+                self.act.returns.append((self.expr(fn.node.body), self.process.copy()))
+            else:
+                self.block(fn.node.body)
+                if self.alive:
+                    self.act.returns.append((NONE, self.process.copy()))
+            returns = self.act.returns
+            if fn.is_generator:
+                element = join(self.act.yields) if self.act.yields else UNKNOWN
+                result = Value(self.act.yield_taints, type="list", element=element)
+            else:
+                result = join(value for value, _ in returns) if returns else UNKNOWN
+            process = ProcessState.join([state for _, state in returns]) if returns else entry
+        finally:
+            self.stack.pop()
+            self.act, self.module, self.alive, self._defining_class = saved
+        return result, process
+
+    def bind_parameters(self, fn: FunctionRef, args, receiver=None) -> tuple:
+        positional = [receiver] if receiver is not None else []
+        keywords: dict = {}
+        rest = None        # *xs of unknown length
+        extra_keywords = None
+        for keyword, star, _, value in args:
+            if star == "*":
+                if value.items is not None and all(isinstance(k, int) for k, _ in value.items):
+                    positional.extend(item for _, item in value.items)
+                else:
+                    element = element_of(value)
+                    rest = element.with_taints(element.taints | convert(value.taints,
+                                                                         POSITIONAL))
+            elif star == "**":
+                if value.items is not None and all(isinstance(k, str) for k, _ in value.items):
+                    keywords.update(value.items)
+                else:
+                    extra_keywords = Value(convert(value.taints, CLEARED))
+            elif keyword is None:
+                positional.append(value)
+            else:
+                keywords[keyword] = value
+        bound = []
+        names = fn.positional
+        first_default = len(names) - len(fn.defaults)
+        for index, name in enumerate(names):
+            if index < len(positional):
+                value = positional[index]
+            elif name in keywords:
+                value = keywords.pop(name)
+            elif rest is not None:
+                value = rest
+            elif extra_keywords is not None:
+                value = extra_keywords
+            elif index >= first_default:
+                value = fn.defaults[index - first_default]
+            else:
+                value = UNKNOWN
+            bound.append((name, value))
+        if fn.vararg:
+            extra = positional[len(names):]
+            taints = union(value.taints for value in extra) | (rest.taints if rest else EMPTY)
+            items = tuple(enumerate(extra)) if rest is None and len(extra) <= 16 else None
+            bound.append((fn.vararg, Value(taints, type="tuple", items=items)))
+        for name, default in zip(fn.keyword_only, fn.kw_defaults):
+            value = keywords.pop(name, None)
+            if value is None:
+                value = extra_keywords or default or UNKNOWN
+            bound.append((name, value))
+        if fn.kwarg:
+            items = tuple(keywords.items())
+            taints = union(value.taints for _, value in items)
+            if extra_keywords is not None:
+                taints = taints | extra_keywords.taints
+                items = None
+            bound.append((fn.kwarg, Value(taints, type="dict",
+                                          items=items if items and len(items) <= 32 else None)))
+        return tuple(bound)
+
+    def call_class(self, cls: ClassRef, node, args) -> Value:
+        site = self.call_site(node, frozenset(), None, None, args, local_class=cls)
+        sources = self.sources(site)
+        taints = convert(union(value.taints for _, _, _, value in args), UNKNOWN_RESULT)
+        instance = instance_value(cls, sources | taints)
+        init = cls.lookup("__init__")
+        functions = [ref for ref in init.refs if isinstance(ref, FunctionRef)] if init else []
+        for function in functions:
+            self.call_function(function, args, node, receiver=instance)
+        if not functions and cls.is_dataclass:
+            positional = [value for keyword, star, _, value in args if keyword is None and not star]
+            for name, value in zip(cls.fields, positional):
+                cls.store(name, value)
+            for keyword, star, _, value in args:
+                if keyword in cls.fields:
+                    cls.store(keyword, value)
+        return instance
+
+    # -- tasks ---------------------------------------------------------------------------
+
+    def call_task_generator(self, gen: TaskGenRef, node, args) -> Value:
+        self.uses_jug = True
+        labelled = _labelled(args, gen.parameters)
+        self.report_arguments(labelled, gen.name)
+        self.check_task(TaskCall(node, self.path, gen.name, gen.name))
+        if gen.compound and gen.function is not None:
+            self.call_function(gen.function, args, node)   # its body runs while tracing
+        return TASK_VALUE
+
+    def api_call(self, node, names: frozenset, args) -> Value | None:
+        """A call of jug's API: a task, a task generator, the value of a task."""
         for name in sorted(names):
-            if name in api.FUNCTION_FIRST and args and args[0].keyword is None:
-                creator = api.FUNCTION_FIRST[name]
-                function = args[0].value
-                if creator in api.COMPOUND_CREATORS and isinstance(function, cst.Name):
-                    self.compound_functions.add(function.value)
-                elif isinstance(function, cst.Name) and function.value in self.definitions:
-                    self.task_definitions.setdefault(function.value, False)
-                parameters, is_lambda = self.function_facts(function, env)
-                return (_function_name(function), creator, function, is_lambda,
-                        _labelled(args[1:], parameters))
+            if name in api.FUNCTION_FIRST and args and args[0][0] is None and not args[0][1]:
+                self.uses_jug = True
+                return self.function_first(node, api.FUNCTION_FIRST[name], args)
             if name in api.MAPREDUCE:
-                return self.mapreduce_spec(api.MAPREDUCE[name], args, env)
+                self.uses_jug = True
+                return self.mapreduce(node, api.MAPREDUCE[name], args)
             if name in api.BUILTIN_TASKS:
+                self.uses_jug = True
                 task_name, parameters = api.BUILTIN_TASKS[name]
-                return (task_name, task_name, None, False, _labelled(args, parameters))
-        if isinstance(node.func, cst.Name):
-            task = env.task(node.func.value)
-            if task is not None:
-                return (task.name, task.name, None, False, _labelled(args, task.parameters))
-        if isinstance(node.func, cst.Call) and node.func.args and _is_reference(node.func.func):
-            inner = self.parsed.qualified_names(node.func.func)
-            if inner & api.TASK_GENERATORS or inner & api.COMPOUND_GENERATORS:
-                function = node.func.args[0].value
-                parameters, is_lambda = self.function_facts(function, env)
-                return (_function_name(function), "TaskGenerator", function, is_lambda,
-                        _labelled(args, parameters))
+                self.report_arguments(_labelled(args, parameters), task_name)
+                self.check_task(TaskCall(node, self.path, task_name, task_name))
+                return TASK_VALUE
+            if name in api.TASK_VALUES:
+                return UNKNOWN
+            if name in api.TASK_GENERATORS or name in api.COMPOUND_GENERATORS:
+                self.uses_jug = True
+                return self.declare_task_generator(node, name in api.COMPOUND_GENERATORS, args)
         return None
 
-    def mapreduce_spec(self, signature: api.MapReduceSignature, args, env: _Env):
+    def function_facts(self, value: Value):
+        """``(name, parameters, is_lambda, FunctionRef or None)`` of a task's function."""
+        for ref in value.refs:
+            if isinstance(ref, TaskGenRef):
+                return ref.name, ref.parameters, ref.is_lambda, ref.function
+            if isinstance(ref, FunctionRef):
+                return ref.name, ref.positional, ref.is_lambda, ref
+            if isinstance(ref, Qual):
+                return ref.name.rsplit(".", 1)[-1], None, False, None
+        return None, None, False, None
+
+    def function_first(self, node, creator: str, args) -> Value:
+        _, _, function_node, function = args[0]
+        name, parameters, is_lambda, fn = self.function_facts(function)
+        name = name or self.parsed.segment(function_node)
+        self.report_arguments(_labelled(args[1:], parameters), name)
+        self.check_task(TaskCall(node, self.path, name, creator, function_node, is_lambda))
+        if fn is not None:
+            if creator in api.COMPOUND_CREATORS:
+                self.call_function(fn, args[1:], node)
+            else:
+                self.task_functions.setdefault(id(fn), (fn, fn.name))
+        return UNKNOWN if creator == "CachedFunction" else TASK_VALUE
+
+    def mapreduce(self, node, signature: api.MapReduceSignature, args) -> Value:
         bound = {}
         arguments = []
-        for index, arg in enumerate(args):
-            if arg.keyword is not None:
-                bound[arg.keyword.value] = arg
-            elif not arg.star and index < len(signature.parameters):
-                bound[signature.parameters[index]] = arg
+        for index, (keyword, star, arg_node, value) in enumerate(args):
+            if keyword is not None:
+                bound[keyword] = (arg_node, value)
+            elif not star and index < len(signature.parameters):
+                bound[signature.parameters[index]] = (arg_node, value)
             else:
-                arguments.append((_star_label(arg, index), arg.value, "value"))
+                label = f"argument `{star}{self.parsed.segment(arg_node)}`" if star else \
+                    f"argument {index + 1}"
+                arguments.append((label, arg_node, value, "value"))
         function = bound.get(signature.task_function())
-        function_node = function.value if function is not None else None
+        function_node = function[0] if function is not None else None
+        name = None
         is_lambda = False
         for parameter in signature.functions:
             if parameter in bound:
-                _, lambda_here = self.function_facts(bound[parameter].value, env)
+                fn_name, _, lambda_here, fn = self.function_facts(bound[parameter][1])
                 if lambda_here:
-                    function_node, is_lambda = bound[parameter].value, True
-                value = bound[parameter].value
-                if isinstance(value, cst.Name) and value.value in self.definitions:
-                    self.task_definitions.setdefault(value.value, False)
-        for parameter, arg in bound.items():
+                    function_node, is_lambda = bound[parameter][0], True
+                if parameter == signature.task_function():
+                    name = fn_name
+                if fn is not None:
+                    self.task_functions.setdefault(id(fn), (fn, fn.name))
+        for parameter, (arg_node, value) in bound.items():
             if parameter in signature.functions:
                 continue
             mode = "sequence" if parameter == signature.sequence else "value"
-            arguments.append((f"argument `{parameter}` ({signature.display})", arg.value, mode))
-        name = _function_name(function_node) if function_node is not None else signature.display
-        return (name, signature.display, function_node, is_lambda, arguments)
+            arguments.append((f"argument `{parameter}` ({signature.display})", arg_node, value,
+                              mode))
+        if name is None:
+            name = self.parsed.segment(function_node) if function_node is not None \
+                else signature.display
+        self.report_arguments(arguments, name)
+        self.check_task(TaskCall(node, self.path, name, signature.display, function_node,
+                                 is_lambda))
+        return TASK_VALUE
 
-    def function_facts(self, function, env: _Env) -> tuple:
-        """``(parameters, is_lambda)`` of the expression naming a task's function."""
-        if isinstance(function, cst.Lambda):
-            return _lambda_parameters(function), True
-        if isinstance(function, cst.Name):
-            task = env.task(function.value)
-            if task is not None:
-                return task.parameters, task.is_lambda
-            return env.parameters(function.value), env.is_lambda(function.value)
-        return None, False
+    def declare_task_generator(self, node, compound: bool, args) -> Value:
+        if not args:
+            return UNKNOWN
+        _, _, function_node, function = args[0]
+        name, parameters, is_lambda, fn = self.function_facts(function)
+        name = name or self.parsed.segment(function_node)
+        creator = "CompoundTaskGenerator" if compound else "TaskGenerator"
+        self.check_task(TaskCall(node, self.path, name, creator, function_node, is_lambda))
+        if fn is not None and not compound:
+            self.task_functions.setdefault(id(fn), (fn, fn.name))
+        return Value(refs=frozenset({TaskGenRef(name, fn, parameters, compound, is_lambda)}))
 
-    def declared_task_function(self, node, function, env: _Env, creator: str):
-        _, is_lambda = self.function_facts(function, env)
-        if isinstance(function, cst.Name) and function.value in self.definitions:
-            self.task_definitions.setdefault(function.value, creator == "CompoundTaskGenerator")
-        self.check_task(TaskCall(node=node, task_name=_function_name(function), creator=creator,
-                                 function_node=function, function_is_lambda=is_lambda))
+    def report_arguments(self, labelled, task_name: str):
+        if self.act.task_mode is not None:
+            return
+        for label, node, value, mode in labelled:
+            taints = value.taints
+            if mode == "sequence":
+                taints = self.iterated(value, node)
+            elif mode == "keywords":
+                taints = convert(taints, CLEARED)
+            if not taints:
+                continue
+            line, column = self.parsed.position(node)
+            for taint in sorted(taints, key=_taint_order):
+                if taint.kind == UNORDERED or taint.code not in self.rules_by_code:
+                    continue
+                self.findings.append(RawFinding(taint.code, self.path, line, column,
+                                                taints=(taint,), argument=label,
+                                                task=task_name))
 
-    def check_task(self, call: TaskCall, statement: int | None = None):
-        statement = self.statement if statement is None else statement
+    def report_map(self, function: Value, iterables, node):
+        """``map(task_generator, xs)``: a task per element."""
+        for ref in function.refs:
+            if isinstance(ref, TaskGenRef):
+                labelled = []
+                for index, (arg_node, value) in enumerate(iterables):
+                    parameters = ref.parameters or ()
+                    label = f"argument `{parameters[index]}`" if index < len(parameters) else \
+                        f"argument {index + 1}"
+                    element = element_of(value)
+                    if len(iterables) > 1:
+                        element = element.with_taints(element.taints | convert(
+                            value.taints, POSITIONAL))
+                    labelled.append((label, arg_node, element, "value"))
+                self.report_arguments(labelled, ref.name)
+                self.check_task(TaskCall(node, self.path, ref.name, ref.name))
+
+    def check_task(self, call: TaskCall):
+        if self.act.task_mode is not None:
+            call = dataclasses.replace(call, enclosing_task=self.act.task_mode)
         for rule in self.task_rules:
             for report in rule.check_task_call(call):
-                self.add(rule.code, report.message, report.node, statement)
+                self.report(rule.code, report.node, report.message)
 
-    def report_flow(self, label: str, expression, taint: Taint, task_name: str):
-        rule = self.rules_by_code.get(taint.code)
-        if rule is None:
-            return
-        line, _ = self.parsed.position(taint.node, taint.statement)
-        message = rule.flow_message(taint, line, label, task_name)
-        self.add(rule.code, message, expression, self.statement, taint.node, taint.statement)
-
-    def add(self, code, message, node, statement, related_node=None, related_statement=None):
-        key = (code, id(node), message)
-        if key in self.reported:
-            return
-        self.reported.add(key)
-        self.findings.append(RawFinding(code, message, node, statement, related_node,
-                                        related_statement))
-
-    # -- tasks created inside task functions ------------------------------
-
-    def check_task_bodies(self):
-        if not self.task_rules:
-            return
-        tasks = {name: task for name, task in self.env.tasks.items() if task is not None}
-        for name, compound in self.task_definitions.items():
-            if compound or name in self.compound_functions or name not in self.definitions:
-                continue
-            definition, statement = self.definitions[name]
-            for call in _calls_in(definition.body):
-                created = self.created_in_body(call, tasks)
-                if created is not None:
-                    task_name, creator = created
-                    self.check_task(TaskCall(node=call, task_name=task_name, creator=creator,
-                                             enclosing_task=name), statement)
-
-    def created_in_body(self, call: cst.Call, tasks: dict):
-        if not _is_reference(call.func):
-            return None
-        names = self.parsed.qualified_names(call.func)
-        for name in sorted(names):
-            if name in api.FUNCTION_FIRST and call.args:
-                return _function_name(call.args[0].value), api.FUNCTION_FIRST[name]
-            if name in api.MAPREDUCE:
-                return api.MAPREDUCE[name].display, api.MAPREDUCE[name].display
-            if name in api.BUILTIN_TASKS:
-                return api.BUILTIN_TASKS[name][0], api.BUILTIN_TASKS[name][0]
-            if name in tasks:
-                return tasks[name].name, tasks[name].name
-        return None
+    def report(self, code: str, node, message: str):
+        line, column = self.parsed.position(node)
+        self.findings.append(RawFinding(code, self.path, line, column, message))
 
 
-# -- small syntactic helpers ---------------------------------------------------
-
-def _block(body) -> list:
-    if isinstance(body, cst.IndentedBlock):
-        return list(body.body)
-    if isinstance(body, cst.SimpleStatementSuite):
-        return [cst.SimpleStatementLine(body=body.body)]
-    return []
+def _taint_order(taint: Taint):
+    return (taint.code, taint.path, taint.line, taint.column, taint.description)
 
 
-def _text(node) -> str:
-    return _CODE.code_for_node(node)
-
-
-def _is_reference(node) -> bool:
-    return isinstance(node, (cst.Name, cst.Attribute))
-
-
-def _function_name(node) -> str:
-    if isinstance(node, cst.Lambda):
-        return "<lambda>"
-    if isinstance(node, cst.Attribute):
-        return node.attr.value
-    if isinstance(node, cst.Name):
-        return node.value
-    return _text(node)
-
-
-def _base_name(node) -> str | None:
-    while isinstance(node, (cst.Attribute, cst.Subscript)):
-        node = node.value
-    return node.value if isinstance(node, cst.Name) else None
-
-
-def _same_shape(target, value) -> bool:
-    return (len(target.elements) == len(value.elements)
-            and not any(isinstance(item, cst.StarredElement) for item in target.elements)
-            and not any(isinstance(item, cst.StarredElement) for item in value.elements))
-
-
-def _parameters(function: cst.FunctionDef) -> tuple:
-    params = function.params
-    return tuple(param.name.value for param in list(params.posonly_params) + list(params.params))
-
-
-def _lambda_parameters(function) -> tuple | None:
-    if not isinstance(function, cst.Lambda):
-        return None
-    params = function.params
-    return tuple(param.name.value for param in list(params.posonly_params) + list(params.params))
-
-
-def _star_label(arg, index: int) -> str:
-    if arg.star:
-        return f"argument `{arg.star}{_text(arg.value)}`"
-    return f"argument {index + 1}"
-
-
-def _labelled(args, parameters: tuple | None) -> list:
-    """``[(label, expression, mode)]`` for the arguments of a task."""
+def _labelled(args, parameters) -> list:
+    """``[(label, node, Value, mode)]`` for the arguments of a task."""
     labelled = []
     position = 0
-    for arg in args:
-        if arg.keyword is not None:
-            labelled.append((f"argument `{arg.keyword.value}`", arg.value, "value"))
-        elif arg.star == "**":
-            labelled.append((f"argument `**{_text(arg.value)}`", arg.value, "keywords"))
-        elif arg.star == "*":
-            labelled.append((f"argument `*{_text(arg.value)}`", arg.value, "sequence"))
+    for keyword, star, node, value in args:
+        if keyword is not None:
+            labelled.append((f"argument `{keyword}`", node, value, "value"))
+        elif star == "**":
+            labelled.append((f"argument `**{ast.unparse(node)}`", node, value, "keywords"))
+        elif star == "*":
+            labelled.append((f"argument `*{ast.unparse(node)}`", node, value, "sequence"))
         else:
             if parameters is not None and position < len(parameters):
                 label = f"argument `{parameters[position]}`"
             else:
                 label = f"argument {position + 1}"
-            labelled.append((label, arg.value, "value"))
+            labelled.append((label, node, value, "value"))
             position += 1
     return labelled
 
 
-class _LoopEffects(cst.CSTVisitor):
-    """Names a loop body rebinds, and containers it fills in order or not."""
+def _base_name(node) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
 
-    def __init__(self):
-        self.assigned: set[str] = set()
-        self.ordered: set[str] = set()
-        self.unordered: set[str] = set()
 
-    def on_visit(self, node):
-        # other scopes: their bindings do not outlive them
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.ListComp,
-                             cst.SetComp, cst.DictComp, cst.GeneratorExp)):
-            return False
-        return super().on_visit(node)
+def _pattern_names(pattern) -> list:
+    names = []
+    for node in ast.walk(pattern):
+        if isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            names.append(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            names.append(node.rest)
+    return names
 
-    def visit_AssignTarget(self, node):
-        self._target(node.target)
 
-    def visit_AnnAssign(self, node):
-        self._target(node.target)
+_ORDERED_MUTATORS = frozenset({"append", "extend", "insert"})
+_UNORDERED_MUTATORS = frozenset({"add", "update", "setdefault"})
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp,
+           ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
-    def visit_AugAssign(self, node):
-        name = _base_name(node.target)
-        if name is not None:
-            (self.ordered if isinstance(node.target, cst.Name) else self.unordered).add(name)
 
-    def visit_For(self, node):
-        self._target(node.target)
+def _loop_effects(node) -> tuple:
+    """Names a loop body rebinds, containers it fills in order or not, and
+    whether it yields: ``(assigned, ordered, unordered, yields)``."""
+    assigned, ordered, unordered = set(), set(), set()
+    yields = False
 
-    def visit_NamedExpr(self, node):
-        self._target(node.target)
-
-    def visit_Call(self, node):
-        if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name):
-            method = node.func.attr.value
-            if method in _ORDERED_MUTATORS:
-                self.ordered.add(node.func.value.value)
-            elif method in _UNORDERED_MUTATORS:
-                self.unordered.add(node.func.value.value)
-
-    def _target(self, target):
-        if isinstance(target, cst.Name):
-            self.assigned.add(target.value)
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            for item in target.elements:
-                self._target(item.value)
-        elif isinstance(target, cst.StarredElement):
-            self._target(target.value)
-        else:
-            name = _base_name(target)
+    def target(item):
+        if isinstance(item, ast.Name):
+            assigned.add(item.id)
+        elif isinstance(item, (ast.Tuple, ast.List)):
+            for element in item.elts:
+                target(element)
+        elif isinstance(item, ast.Starred):
+            target(item.value)
+        elif isinstance(item, ast.Subscript):
+            name = _base_name(item)
             if name is not None:
-                self.unordered.add(name)
+                unordered.add(name)
+
+    target(node.target)
+    stack = list(node.body)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, _SCOPES):
+            continue
+        if isinstance(item, ast.Assign):
+            for each in item.targets:
+                target(each)
+        elif isinstance(item, (ast.AnnAssign, ast.For, ast.AsyncFor)):
+            target(item.target)
+        elif isinstance(item, ast.NamedExpr):
+            target(item.target)
+        elif isinstance(item, ast.withitem) and item.optional_vars is not None:
+            target(item.optional_vars)
+        elif isinstance(item, ast.AugAssign):
+            name = _base_name(item.target)
+            if name is not None:
+                (ordered if isinstance(item.target, ast.Name) else unordered).add(name)
+        elif isinstance(item, (ast.Yield, ast.YieldFrom)):
+            yields = True
+        elif isinstance(item, ast.Call) and isinstance(item.func, ast.Attribute) \
+                and isinstance(item.func.value, ast.Name):
+            if item.func.attr in _ORDERED_MUTATORS:
+                ordered.add(item.func.value.id)
+            elif item.func.attr in _UNORDERED_MUTATORS:
+                unordered.add(item.func.value.id)
+        stack.extend(ast.iter_child_nodes(item))
+    return (frozenset(assigned - ordered - unordered), frozenset(ordered),
+            frozenset(unordered), yields)
 
 
-def _loop_effects(node: cst.For):
-    effects = _LoopEffects()
-    node.body.visit(effects)
-    effects._target(node.target)
-    return (effects.assigned - effects.ordered - effects.unordered, effects.ordered,
-            effects.unordered)
+Analysis._statements = {
+    ast.Expr: Analysis.s_expr,
+    ast.Assign: Analysis.s_assign,
+    ast.AnnAssign: Analysis.s_annassign,
+    ast.AugAssign: Analysis.s_augassign,
+    ast.Return: Analysis.s_return,
+    ast.Raise: Analysis.s_raise,
+    ast.Break: Analysis.s_break,
+    ast.Continue: Analysis.s_continue,
+    ast.Delete: Analysis.s_delete,
+    ast.If: Analysis.s_if,
+    ast.For: Analysis.s_for,
+    ast.AsyncFor: Analysis.s_for,
+    ast.While: Analysis.s_while,
+    ast.With: Analysis.s_with,
+    ast.AsyncWith: Analysis.s_with,
+    ast.Try: Analysis.s_try,
+    ast.Match: Analysis.s_match,
+    ast.FunctionDef: Analysis.s_function,
+    ast.AsyncFunctionDef: Analysis.s_function,
+    ast.ClassDef: Analysis.s_class,
+    ast.Import: Analysis.s_import,
+    ast.ImportFrom: Analysis.s_importfrom,
+}
+if hasattr(ast, "TryStar"):
+    Analysis._statements[ast.TryStar] = Analysis.s_try
 
+Analysis._expressions = {
+    ast.Constant: Analysis.e_constant,
+    ast.Name: Analysis.e_name,
+    ast.Attribute: Analysis.e_attribute,
+    ast.Subscript: Analysis.e_subscript,
+    ast.BinOp: Analysis.e_binop,
+    ast.BoolOp: Analysis.e_boolop,
+    ast.UnaryOp: Analysis.e_unaryop,
+    ast.Compare: Analysis.e_compare,
+    ast.IfExp: Analysis.e_ifexp,
+    ast.List: Analysis.e_sequence,
+    ast.Tuple: Analysis.e_sequence,
+    ast.Set: Analysis.e_set,
+    ast.Dict: Analysis.e_dict,
+    ast.JoinedStr: Analysis.e_fstring,
+    ast.FormattedValue: Analysis.e_formatted,
+    ast.NamedExpr: Analysis.e_namedexpr,
+    ast.Lambda: Analysis.e_lambda,
+    ast.Starred: Analysis.e_starred,
+    ast.Await: Analysis.e_await,
+    ast.Yield: Analysis.e_yield,
+    ast.YieldFrom: Analysis.e_yieldfrom,
+    ast.ListComp: Analysis.e_comprehension,
+    ast.SetComp: Analysis.e_comprehension,
+    ast.DictComp: Analysis.e_comprehension,
+    ast.GeneratorExp: Analysis.e_comprehension,
+    ast.Call: Analysis.e_call,
+}
 
-class _Calls(cst.CSTVisitor):
-    def __init__(self):
-        self.calls: list[cst.Call] = []
-
-    def visit_Call(self, node):
-        self.calls.append(node)
-
-
-def _calls_in(body) -> list:
-    collector = _Calls()
-    body.visit(collector)
-    return collector.calls
+__all__ = ["Analysis", "ModuleProblem", "RawFinding", "analyse"]

@@ -1,8 +1,9 @@
 """The parts of jug's public API that create tasks, by qualified name.
 
-The analysis asks libcst for the qualified name of every callee and looks it
-up here, so ``import jug; jug.mapreduce.map``, ``from jug import mapreduce``
-and ``from jug.mapreduce import map as jmap`` are all recognised.
+The analysis knows the qualified name of every callee it can resolve (from
+the imports and assignments it followed) and looks it up here, so ``import
+jug; jug.mapreduce.map``, ``from jug import mapreduce`` and ``from
+jug.mapreduce import map as jmap`` are all recognised.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ TASK_GENERATORS = frozenset({"jug.TaskGenerator", "jug.task.TaskGenerator"})
 COMPOUND_GENERATORS = frozenset({"jug.CompoundTaskGenerator",
                                  "jug.compound.CompoundTaskGenerator"})
 
-#: ``X(f, *args, **kwargs)``: a task (or cached call) of ``f``.
+#: ``X(f, *args, **kwargs)``: a task (or cached call) of ``f``.  CachedFunction
+#: is defined in jug.api and exported as jug.CachedFunction (the original jug
+#: also has jug.task.CachedFunction; this jug does not).
 FUNCTION_FIRST = {
     "jug.Task": "Task",
     "jug.task.Task": "Task",
     "jug.CachedFunction": "CachedFunction",
-    "jug.task.CachedFunction": "CachedFunction",
-    "jug.utils.CachedFunction": "CachedFunction",
+    "jug.api.CachedFunction": "CachedFunction",
     "jug.CompoundTask": "CompoundTask",
     "jug.compound.CompoundTask": "CompoundTask",
 }
@@ -65,3 +67,12 @@ BUILTIN_TASKS = {
 #: Calls whose result is the value of a task: deterministic when the task is.
 TASK_VALUES = frozenset({"jug.value", "jug.task.value", "jug.bvalue", "jug.barrier.bvalue",
                          "jug.utils.cached_glob"})
+
+#: What ``from jug import *`` binds, for name resolution.
+STAR_NAMES = ("Task", "TaskGenerator", "Tasklet", "value", "barrier", "bvalue", "CachedFunction",
+              "CompoundTask", "CompoundTaskGenerator", "iteratetask", "return_tuple", "init",
+              "set_jugdir", "is_jug_running")
+
+
+def is_jug(module: str) -> bool:
+    return module == "jug" or module.startswith("jug.")

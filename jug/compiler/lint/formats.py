@@ -1,8 +1,12 @@
 """Output formats of ``jug lint``: text, json, sarif and github.
 
 * ``text``: ``path:line:col: CODE message``, one per line (as ruff and flake8);
-* ``json``: a list of ``{path, line, column, code, message, severity}``;
-* ``sarif``: a SARIF 2.1.0 log for GitHub code scanning (upload-sarif);
+* ``json``: a list of ``{path, line, column, code, message, severity,
+  related}`` (``related``: the places the value comes from, each ``{path,
+  line, column, message}``), with ``suggestion`` when there is one;
+* ``sarif``: a SARIF 2.1.0 log for GitHub code scanning (upload-sarif); the
+  places the value comes from, in this file or another, are
+  ``relatedLocations``;
 * ``github``: workflow commands, ``::error file=...,line=...,col=...::message``,
   which GitHub Actions shows as annotations on the pull request.
 
@@ -58,12 +62,17 @@ def sarif_log(report) -> dict:
             "message": {"text": finding.message},
             "locations": [_location(finding.path, finding.line, finding.column)],
         }
-        if finding.related_line is not None and (
-                finding.related_line, finding.related_column) != (finding.line, finding.column):
-            related = _location(finding.path, finding.related_line, finding.related_column or 1)
-            related["id"] = 1
-            related["message"] = {"text": "the nondeterministic value comes from here"}
-            result["relatedLocations"] = [related]
+        related_locations = []
+        for related in finding.related:
+            if (related.path, related.line, related.column) == (
+                    finding.path, finding.line, finding.column):
+                continue
+            location = _location(related.path, related.line, related.column)
+            location["id"] = len(related_locations) + 1
+            location["message"] = {"text": related.message}
+            related_locations.append(location)
+        if related_locations:
+            result["relatedLocations"] = related_locations
         results.append(result)
     notifications = []
     for error in report.errors:

@@ -1,11 +1,15 @@
 """The records the lint passes between its parts, and the base class of a rule.
 
-* :class:`Finding` -- one reported problem (what the output formats print);
+* :class:`Finding` -- one reported problem (what the output formats print),
+  with :class:`Related` places (where the value came from, possibly in
+  another file);
 * :class:`FileError` -- a file that could not be read, parsed or analysed;
 * :class:`Taint` -- a fact the data-flow analysis carries along with a value:
-  "this value came from an unseeded generator at line 3";
-* :class:`CallSite` -- what a rule sees of one call at module scope;
-* :class:`TaskCall` -- one place where a task is created;
+  "this value came from an unseeded generator at helpers.py line 3";
+* :class:`FixSite` -- where a fix for a fact would go (wrap it in sorted());
+* :class:`CallSite`, :class:`DisplaySite`, :class:`StoreSite`,
+  :class:`TaskCall` -- what a rule sees of one call, set display,
+  assignment, or task creation;
 * :class:`LintRule` -- the base class of every rule in ``rules/``.
 """
 
@@ -26,10 +30,21 @@ PICKLED = "pickled"      # an object the canonical hash does not know: hashed by
 
 
 @dataclasses.dataclass(frozen=True)
+class Related:
+    """Another place a finding is about: where the value comes from."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Finding:
     """One problem in one file.  ``line`` and ``column`` are 1-based and point
-    at the task argument (or call) being reported; ``related_line`` is the line
-    of the nondeterministic source, when it is elsewhere."""
+    at the task argument (or call) being reported; ``related`` are the places
+    the nondeterministic value comes from (in this file or another);
+    ``suggestion`` is a change jug lint proposes but does not make."""
 
     path: str
     line: int
@@ -37,13 +52,25 @@ class Finding:
     code: str
     message: str
     severity: str
-    related_line: int | None = None
-    related_column: int | None = None
+    related: tuple = ()
+    suggestion: str | None = None
+
+    @property
+    def related_line(self) -> int | None:
+        """The line of the first related place in the same file, if any."""
+        for related in self.related:
+            if related.path == self.path:
+                return related.line
+        return None
 
     def as_dict(self) -> dict:
         """The fields of the ``--format json`` output."""
-        return {"path": self.path, "line": self.line, "column": self.column,
-                "code": self.code, "message": self.message, "severity": self.severity}
+        data = {"path": self.path, "line": self.line, "column": self.column,
+                "code": self.code, "message": self.message, "severity": self.severity,
+                "related": [dataclasses.asdict(related) for related in self.related]}
+        if self.suggestion is not None:
+            data["suggestion"] = self.suggestion
+        return data
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,45 +99,101 @@ class FileError:
 
 
 @dataclasses.dataclass(frozen=True)
+class FixSite:
+    """An expression to wrap in ``sorted(...)``: its file and its span
+    (1-based lines, 0-based character columns, end exclusive)."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    iterator: bool = False   # the expression is an iterator: `next(...)` on it must keep working
+
+
+@dataclasses.dataclass(frozen=True)
 class Taint:
     """A fact attached to a value: which rule cares (``code``), how it
-    propagates (``kind``), and where it came from (``description`` and
-    ``node``, whose position is looked up only if the fact is reported)."""
+    propagates (``kind``), what and where it came from (``description``,
+    ``path``, ``line``, ``column``, 1-based).  ``note`` is said after the
+    place ("a sort key that can tie ({place}) keeps this order", ``{place}``
+    being ``note_path``:``note_line`` said the way the finding says places);
+    ``fix`` is where wrapping in sorted() removes it; ``suggestion`` a change
+    to propose."""
 
     code: str
     kind: str
     description: str
-    node_id: int
-    statement: int = dataclasses.field(compare=False, hash=False)
-    node: Any = dataclasses.field(compare=False, hash=False, repr=False)
+    path: str
+    line: int
+    column: int
+    note: str = ""
+    fix: FixSite | None = None
+    suggestion: str | None = None
+    note_path: str | None = None
+    note_line: int = 0
 
     def with_kind(self, kind: str) -> "Taint":
         return self if kind == self.kind else dataclasses.replace(self, kind=kind)
 
 
 @dataclasses.dataclass(frozen=True)
+class Argument:
+    """One argument of a call as a rule sees it: ``keyword`` (None when
+    positional), ``star`` (``""``, ``"*"`` or ``"**"``), the ``ast`` node, and
+    what the analysis knows of its value (``taints``, ``type``: ``"int"``,
+    ``"str"``, ``"none"``... or None when unknown)."""
+
+    keyword: str | None
+    star: str
+    node: Any
+    taints: frozenset
+    type: str | None
+    element_type: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
 class CallSite:
-    """A call evaluated at module scope, as a rule's :meth:`LintRule.source`
-    sees it.  ``qualified_names`` come from libcst's scope analysis, so
-    ``from random import random as r; r()`` has ``{"random.random"}``
-    (``imported_names``: those of them that come from an import);
-    ``method`` is the attribute name for ``obj.method(...)`` calls;
-    ``receiver_taint`` the taint of ``obj``.  ``args`` are libcst ``Arg`` nodes,
-    ``arg_taints`` their taints in the same order."""
+    """A call the analysis evaluates, as a rule's :meth:`LintRule.source`
+    and :meth:`LintRule.check_call` see it.
+
+    ``qualified_names`` are what the callee is known to be, from the
+    imports and assignments the analysis followed, so ``from random import
+    random as r; r()`` has ``{"random.random"}`` and builtins are
+    ``"builtins.hash"``; ``method`` is the attribute name of ``obj.method(...)``
+    and ``receiver`` what ``obj`` is (an :class:`Argument`, or None);
+    ``local_class`` is set when a class defined in the linted code is called
+    (``.name``, ``.path``, ``.has_jug_hash``, ``.is_enum``); ``state`` is
+    the process state on this path (see :class:`ProcessState`);
+    ``at_import`` is true when the call runs while the jugfile is imported
+    (at its top level or in a function called from there), not inside a task
+    or a function nobody calls; ``callee_text`` is the source of the callee
+    (``Path(root).rglob``), shortened."""
 
     node: Any
+    path: str
+    line: int
+    column: int
     qualified_names: frozenset
-    imported_names: frozenset
     method: str | None
-    args: Sequence[Any]
-    arg_taints: Sequence[frozenset]
-    receiver_taint: frozenset
-    jugfile_classes: dict
-    statement: int
+    receiver: Argument | None
+    args: Sequence[Argument]
+    local_class: Any
+    state: "ProcessState"
+    at_import: bool
+    span: FixSite
+    callee_text: str = ""
 
-    def taint(self, rule: "LintRule", kind: str, description: str) -> Taint:
-        """A new fact created by ``rule`` at this call."""
-        return Taint(rule.code, kind, description, id(self.node), self.statement, self.node)
+    def taint(self, rule: "LintRule", kind: str, description: str, fix=False,
+              suggestion: str | None = None) -> Taint:
+        """A new fact created by ``rule`` at this call; ``fix`` says that
+        wrapping this call in sorted() removes it (``"iterator"``: and the
+        call returns an iterator)."""
+        site = None
+        if fix:
+            site = dataclasses.replace(self.span, iterator=fix == "iterator")
+        return Taint(rule.code, kind, description, self.path, self.line, self.column,
+                     fix=site, suggestion=suggestion)
 
     def matches(self, names: Iterable[str]) -> str | None:
         """The first of ``names`` that this call's callee is known as."""
@@ -122,21 +205,94 @@ class CallSite:
     def positional(self) -> list:
         return [arg for arg in self.args if arg.keyword is None and not arg.star]
 
-    def keyword(self, name: str):
+    def keyword(self, name: str) -> Argument | None:
         for arg in self.args:
-            if arg.keyword is not None and arg.keyword.value == name:
+            if arg.keyword == name:
                 return arg
         return None
+
+    def argument(self, position: int, keyword: str) -> Argument | None:
+        """The argument given at ``position`` or as ``keyword``."""
+        positional = self.positional()
+        if position < len(positional):
+            return positional[position]
+        return self.keyword(keyword)
+
+
+class ProcessState:
+    """What every path so far has done to the process (``random.seed(1)``):
+    a mapping from a rule-chosen key to the facts of the value it was set to.
+    Where paths join (after an ``if``, a loop that may not run, a function
+    that returns early), a key is kept only if it was set on *every* path, so
+    a seed on only some paths does not count."""
+
+    def __init__(self, facts: dict | None = None):
+        self.facts: dict = dict(facts or {})
+
+    def get(self, key: str) -> frozenset | None:
+        """The facts of ``key``, or None when it is not set on every path."""
+        return self.facts.get(key)
+
+    def set(self, key: str, facts: frozenset | None):
+        if facts is None:
+            self.facts.pop(key, None)
+        else:
+            self.facts[key] = frozenset(facts)
+
+    def copy(self) -> "ProcessState":
+        return ProcessState(self.facts)
+
+    def frozen(self) -> tuple:
+        return tuple(sorted(self.facts.items(), key=lambda item: item[0]))
+
+    @staticmethod
+    def join(states: Sequence["ProcessState"]) -> "ProcessState":
+        first, *rest = states
+        facts = {}
+        for key, value in first.facts.items():
+            if all(key in other.facts for other in rest):
+                for other in rest:
+                    value = value | other.facts[key]
+                facts[key] = value
+        return ProcessState(facts)
+
+
+@dataclasses.dataclass(frozen=True)
+class DisplaySite:
+    """A set display (``{"a", "b"}``) or set comprehension; ``element_type``
+    is the type of its elements when known (``"int"``, ``"str"``...)."""
+
+    node: Any
+    path: str
+    line: int
+    column: int
+    text: str
+    element_type: str | None
+
+    def taint(self, rule: "LintRule", kind: str, description: str) -> Taint:
+        return Taint(rule.code, kind, description, self.path, self.line, self.column)
+
+
+@dataclasses.dataclass(frozen=True)
+class StoreSite:
+    """An assignment to an attribute or item of something imported
+    (``plt.rcParams["font.size"] = 8``), run while the jugfile is imported:
+    ``qualified_name`` is the target's (``"matplotlib.pyplot.rcParams"``)."""
+
+    node: Any
+    path: str
+    qualified_name: str
 
 
 @dataclasses.dataclass(frozen=True)
 class TaskCall:
     """A place where a task is created.  ``function_node`` is the expression
     naming the task's function (``None`` when the call *is* the function, as
-    for a TaskGenerator); ``enclosing_task`` is set when the call sits inside
-    the body of a task function."""
+    for a TaskGenerator); ``enclosing_task`` is set when the call runs inside
+    the body of a task function (directly or through functions it calls)."""
 
     node: Any
+    path: str
     task_name: str
     creator: str
     function_node: Any = None
@@ -146,7 +302,8 @@ class TaskCall:
 
 @dataclasses.dataclass(frozen=True)
 class Report:
-    """What a rule hook returns: a message about ``node`` (a libcst node)."""
+    """What a rule hook returns: a message about ``node`` (an ``ast`` node in
+    the file of the call being checked)."""
 
     node: Any
     message: str
@@ -158,7 +315,8 @@ class LintRule:
     * ``code`` (``JUGnnn``, stable), ``name`` (kebab-case), ``severity``;
     * ``summary``: one line; the docstring: why it matters and what to do;
     * ``message``: the template of what is printed; flow rules get the fields
-      ``source``, ``line``, ``argument`` and ``task``;
+      ``source``, ``where`` (``line 3``, or ``helpers.py:3`` for another
+      file), ``argument`` and ``task``;
     * ``VALID`` / ``INVALID``: snippets that are both its tests and its
       documentation.  A line of an INVALID snippet that must be reported ends
       with ``# <- CODE``.
@@ -166,8 +324,10 @@ class LintRule:
     Rules that recognise a nondeterministic *source* implement :meth:`source`
     (and :meth:`display_source` for set displays); the shared analysis carries
     the facts they create to task arguments.  Rules about *how* tasks are
-    created implement :meth:`check_task_call`.  One instance lints one file,
-    so a rule may keep per-file state (e.g. "random.seed was called").
+    created implement :meth:`check_task_call`; rules about what the jugfile
+    does while it is imported implement :meth:`check_call` and
+    :meth:`check_store`.  State that must survive between calls and be joined
+    where paths meet (seeding) lives in ``call.state``, not in the rule.
     """
 
     code: ClassVar[str] = ""
@@ -177,13 +337,16 @@ class LintRule:
     message: ClassVar[str] = ""
     VALID: ClassVar[Sequence[str]] = ()
     INVALID: ClassVar[Sequence[str]] = ()
+    #: Report only in code that uses jug (a script that configures logging
+    #: and creates no task is not a jugfile).
+    jugfiles_only: ClassVar[bool] = False
 
     def source(self, call: CallSite) -> Taint | Iterable[Taint] | None:
-        """The facts a module-scope call creates, if it is a source this rule
-        knows (``random.random()``, ``time.time()``...)."""
+        """The facts a call creates, if it is a source this rule knows
+        (``random.random()``, ``time.time()``...)."""
         return None
 
-    def display_source(self, node: Any, statement: int) -> Taint | None:
+    def display_source(self, display: DisplaySite) -> Taint | None:
         """The fact a set display or set comprehension creates."""
         return None
 
@@ -191,7 +354,16 @@ class LintRule:
         """Problems with how a task is created (not with its arguments)."""
         return ()
 
-    def flow_message(self, taint: Taint, line: int, argument: str, task: str) -> str:
-        """The message when ``taint`` reaches ``argument`` of ``task``."""
-        return self.message.format(source=taint.description, line=line,
-                                   argument=argument, task=task)
+    def check_call(self, call: CallSite) -> Iterable[Report]:
+        """Problems with a call made while the jugfile is imported."""
+        return ()
+
+    def check_store(self, store: StoreSite) -> Iterable[Report]:
+        """Problems with an assignment made while the jugfile is imported."""
+        return ()
+
+    @classmethod
+    def flow_message(cls, source: str, where: str, argument: str, task: str) -> str:
+        """The message when a fact described by ``source`` (found at
+        ``where``) reaches ``argument`` of ``task``."""
+        return cls.message.format(source=source, where=where, argument=argument, task=task)

@@ -1,37 +1,38 @@
-"""Lint files: read, parse, analyse, apply ``# noqa`` and the configuration.
+"""Lint files: read, compile, analyse, apply ``# noqa`` and the configuration,
+merge what was found at the same place.
 
 ``lint_paths`` is what ``jug lint`` calls; ``lint_source`` lints a string (the
-rule examples and most tests use it).  A file that cannot be read or parsed,
-or on which the analysis fails, becomes a :class:`FileError` in the report
-and the other files are still linted.
+rule examples and most tests use it).  A file that cannot be read or
+compiled, or on which the analysis fails, becomes a :class:`FileError` in the
+report and the other files are still linted.
+
+Findings can be in another file than the one linted: a task created inside a
+helper of a local module is reported there.  Each finding obeys the ``#
+noqa`` comments and the configuration of its own file.
 """
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import os
-import re
-import tokenize
+from typing import Callable
 
-import libcst as cst
-
-from jug.compiler.lint.analysis import analyse
+from jug.compiler.lint.analysis import RawFinding, analyse
 from jug.compiler.lint.config import ConfigFinder, LintConfig
-from jug.compiler.lint.model import ERROR, FileError, Finding
+from jug.compiler.lint.model import ERROR, FileError, Finding, Related
 from jug.compiler.lint.rules import ALWAYS_ON, RULES, RULES_BY_CODE, SyntaxErrorRule
-from jug.compiler.lint.source import ParsedSource
-
-_LIBCST_LOCATION = re.compile(r"error at (\d+):(\d+)")
+from jug.compiler.lint.source import PYTHON, ParsedFile, PythonSyntaxError, SourceCache
 
 
 @dataclasses.dataclass(frozen=True)
 class LintReport:
-    """The outcome of one lint run."""
+    """The outcome of one lint run.  ``fixes`` are the places (FixSite) where
+    wrapping an expression in sorted() removes a reported finding."""
 
     findings: tuple = ()
     errors: tuple = ()
     files: tuple = ()
+    fixes: tuple = ()
 
     @property
     def exit_code(self) -> int:
@@ -42,53 +43,204 @@ class LintReport:
 
     def __add__(self, other: "LintReport") -> "LintReport":
         return LintReport(self.findings + other.findings, self.errors + other.errors,
-                          self.files + other.files)
+                          self.files + other.files, self.fixes + other.fixes)
 
 
-def lint_source(text: str, path: str = "<string>", codes=None) -> LintReport:
-    """Lint ``text`` as if it were the file ``path``, running the rules whose
-    codes are in ``codes`` (default: all)."""
+Enabled = Callable[[str], frozenset]
+
+
+def lint_source(text: str, path: str = "<string>", codes=None,
+                cache: SourceCache | None = None) -> LintReport:
+    """Lint ``text`` as if it were the file ``path``, reporting the rules
+    whose codes are in ``codes`` (default: all)."""
     codes = frozenset(rule.code for rule in RULES) if codes is None else frozenset(codes)
-    try:
-        parsed = ParsedSource(text)
-        findings = _findings(parsed, path, codes | ALWAYS_ON)
-    except cst.ParserSyntaxError as error:
-        return _syntax_error_report(text, path, error)
-    except RecursionError:
-        message = "an expression is too deeply nested for jug lint to analyse"
-        return LintReport(errors=(FileError(path, message),), files=(path,))
-    except Exception as error:  # a bug in a rule must not hide the other files' findings
-        return LintReport(errors=(FileError(
-            path, f"internal error in jug lint ({type(error).__name__}: {error}); "
-                  f"please report it"),), files=(path,))
-    return LintReport(findings=tuple(findings), files=(path,))
+    codes = codes | ALWAYS_ON
+    cache = cache or SourceCache()
+    return _finish(*_collect(text, path, cache), lambda _: codes, cache, (path,))
 
 
 def lint_file(path: str, config: LintConfig | None = None) -> LintReport:
     """Lint one file with ``config`` (default: no configuration)."""
     config = config or LintConfig()
-    try:
-        with tokenize.open(path) as file:   # honours a coding cookie
-            text = file.read()
-    except (OSError, UnicodeDecodeError, SyntaxError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        return LintReport(errors=(FileError(path, f"cannot read: {reason}"),), files=(path,))
-    return lint_source(text, path, config.enabled_codes(path))
+    return _lint_roots([path], lambda _: config)
 
 
-def lint_paths(paths, select: tuple = (), ignore: tuple = ()) -> LintReport:
+def lint_paths(paths, select: tuple = (), ignore: tuple = (),
+               texts: dict | None = None) -> LintReport:
     """Lint files and directories (a directory means its ``*.py`` files),
-    each with the configuration found above it, ``select``/``ignore``
-    overriding it.  Raises ``LintConfigError`` for a malformed configuration."""
+    each finding with the configuration found above its file,
+    ``select``/``ignore`` overriding it; ``texts`` (absolute path -> text)
+    replace files' contents.  Raises ``LintConfigError`` for a malformed
+    configuration."""
     finder = ConfigFinder()
-    report = LintReport()
-    for path in expand_paths(paths):
+    return _lint_roots(expand_paths(paths),
+                       lambda path: finder.for_path(path).overridden(select, ignore), texts)
+
+
+def _lint_roots(paths, config_for, texts: dict | None = None) -> LintReport:
+    cache = SourceCache(texts)
+    raws, errors, files = [], [], []
+    configs: dict = {}
+
+    def enabled(path: str) -> frozenset:
+        key = os.path.abspath(path)
+        if key not in configs:
+            configs[key] = config_for(path).enabled_codes(path)
+        return configs[key]
+
+    for path in paths:
+        files.append(path)
         if not os.path.exists(path):
-            report += LintReport(errors=(FileError(path, "no such file or directory"),))
+            errors.append(FileError(path, "no such file or directory"))
             continue
-        config = finder.for_path(path).overridden(select, ignore)
-        report += lint_file(path, config)
-    return report
+        enabled(path)   # a malformed configuration fails before any output
+        try:
+            text = cache.text(path)
+        except (OSError, UnicodeDecodeError, SyntaxError) as error:
+            reason = getattr(error, "strerror", None) or str(error)
+            errors.append(FileError(path, f"cannot read: {reason}"))
+            continue
+        found, problems = _collect(text, path, cache)
+        raws.extend(found)
+        errors.extend(problems)
+    return _finish(raws, errors, enabled, cache, tuple(files))
+
+
+def _collect(text: str, path: str, cache: SourceCache) -> tuple:
+    """``(raw findings, file errors)`` of one root file."""
+    try:
+        parsed = ParsedFile(text, path)
+    except PythonSyntaxError as error:
+        return [], [_syntax_error(path, error)]
+    except RecursionError:
+        return [], [FileError(path, "an expression is too deeply nested for jug lint to "
+                                    "analyse")]
+    except ValueError as error:   # e.g. source code containing NUL bytes
+        return [], [FileError(path, f"cannot compile: {error}")]
+    rules = [rule() for rule in RULES if rule is not SyntaxErrorRule]
+    try:
+        raws, problems, uses_jug = analyse(parsed, rules, cache)
+    except RecursionError:
+        return [], [FileError(path, "an expression is too deeply nested for jug lint to "
+                                    "analyse")]
+    except Exception as error:  # a bug in a rule must not hide the other files' findings
+        return [], [FileError(path, f"internal error in jug lint ({type(error).__name__}: "
+                                    f"{error}); please report it")]
+    if not uses_jug:
+        raws = [raw for raw in raws if not RULES_BY_CODE[raw.code].jugfiles_only]
+    errors = []
+    for problem in problems:
+        if isinstance(problem.error, PythonSyntaxError):
+            errors.append(_syntax_error(problem.path, problem.error))
+        else:
+            reason = getattr(problem.error, "strerror", None) or str(problem.error)
+            errors.append(FileError(problem.path, f"cannot read: {reason} (imported from "
+                                                  f"{problem.imported_from}:{problem.line})"))
+    return raws, errors
+
+
+def _syntax_error(path: str, error: PythonSyntaxError) -> FileError:
+    message = SyntaxErrorRule.message.format(python=PYTHON, error=error.message)
+    return FileError(path, f"{SyntaxErrorRule.code} {message}", error.line, error.column,
+                     error.source_line, code=SyntaxErrorRule.code)
+
+
+def _finish(raws, errors, enabled: Enabled, cache: SourceCache, files) -> LintReport:
+    errors = _unique(errors)
+    findings = [Finding(error.path, error.line, error.column, SyntaxErrorRule.code,
+                        error.message[len(SyntaxErrorRule.code) + 1:], ERROR)
+                for error in errors if error.code == SyntaxErrorRule.code]
+    groups: dict = {}
+    for raw in raws:
+        if raw.code not in enabled(raw.path):
+            continue
+        raw = _unsuppressed(raw, cache)
+        if raw is None:
+            continue
+        groups.setdefault((raw.path, raw.line, raw.column, raw.code), []).append(raw)
+    fixes = []
+    for key in sorted(groups):
+        finding, sites = _merged(groups[key])
+        findings.append(finding)
+        fixes.extend(sites)
+    order = {os.path.abspath(path): index for index, path in enumerate(files)}
+    findings.sort(key=lambda f: (order.get(os.path.abspath(f.path), len(order)), f.path, f.line,
+                                 f.column, f.code, f.message))
+    return LintReport(tuple(findings), tuple(errors), files, tuple(dict.fromkeys(fixes)))
+
+
+def _unique(items) -> list:
+    return list(dict.fromkeys(items))
+
+
+def _unsuppressed(raw: RawFinding, cache: SourceCache) -> RawFinding | None:
+    if _suppressed(cache, raw.path, raw.code, raw.line):
+        return None
+    if not raw.taints:
+        return raw
+    taints = tuple(taint for taint in raw.taints
+                   if not _suppressed(cache, taint.path, raw.code, taint.line))
+    if not taints:
+        return None
+    return raw if taints == raw.taints else dataclasses.replace(raw, taints=taints)
+
+
+def _suppressed(cache: SourceCache, path: str, code: str, line: int) -> bool:
+    try:
+        parsed = cache.parse(path)
+    except Exception:
+        return False
+    noqa = parsed.noqa(line)
+    if noqa is False:
+        return False
+    return noqa is None or code in noqa
+
+
+def _merged(raws: list) -> tuple:
+    """One finding of the raw findings at one place, and its fixes."""
+    first = raws[0]
+    rule = RULES_BY_CODE[first.code]
+    if first.message is not None:
+        return Finding(first.path, first.line, first.column, first.code, first.message,
+                       rule.severity), ()
+    taints = sorted({taint for raw in raws for taint in raw.taints},
+                    key=lambda t: (t.path != first.path, t.path, t.line, t.column,
+                                   t.description, t.kind, t.note))
+    places = []
+    for taint in taints:
+        place = (taint.description, taint.path, taint.line, taint.column)
+        if place not in [p[0] for p in places]:
+            places.append((place, taint))
+    lead = places[0][1]
+    where = _where(lead, first.path)
+    others = [f"{taint.description} at {_where(taint, first.path, note=False)}"
+              for _, taint in places[1:]]
+    if others:
+        where += "; also " + ", ".join(others)
+    message = rule.flow_message(lead.description, where, first.argument, first.task)
+    related = tuple(Related(taint.path, taint.line, taint.column,
+                            f"{taint.description}: the nondeterministic value comes from here")
+                    for _, taint in places)
+    suggestion = next((taint.suggestion for taint in taints if taint.suggestion), None)
+    fixes = tuple(taint.fix for taint in taints if taint.fix is not None)
+    return Finding(first.path, first.line, first.column, first.code, message, rule.severity,
+                   related, suggestion), fixes
+
+
+def _where(taint, finding_path: str, note: bool = True) -> str:
+    where = _place(taint.path, taint.line, finding_path)
+    if note and taint.note:
+        where += "; " + taint.note.format(
+            place=_place(taint.note_path or taint.path, taint.note_line, finding_path))
+    return where
+
+
+def _place(path: str, line: int, finding_path: str) -> str:
+    """``line 3`` in the finding's file, ``helpers.py:3`` in another."""
+    if os.path.abspath(path) == os.path.abspath(finding_path):
+        return f"line {line}"
+    base = os.path.dirname(os.path.abspath(finding_path))
+    return f"{os.path.relpath(os.path.abspath(path), base)}:{line}"
 
 
 def expand_paths(paths) -> list:
@@ -103,51 +255,3 @@ def expand_paths(paths) -> list:
         else:
             expanded.append(path)
     return expanded
-
-
-def _findings(parsed: ParsedSource, path: str, codes: frozenset) -> list:
-    rules = [rule() for rule in RULES if rule.code in codes and rule is not SyntaxErrorRule]
-    findings = []
-    for raw in analyse(parsed, rules):
-        line, column = parsed.position(raw.node, raw.statement)
-        related_line = related_column = None
-        if raw.related_node is not None:
-            related_line, related_column = parsed.position(raw.related_node,
-                                                           raw.related_statement)
-        if _suppressed(parsed, raw.code, line) or (
-                related_line is not None and _suppressed(parsed, raw.code, related_line)):
-            continue
-        findings.append(Finding(path, line, column, raw.code, raw.message,
-                                RULES_BY_CODE[raw.code].severity, related_line, related_column))
-    findings.sort(key=lambda f: (f.line, f.column, f.code, f.message))
-    return findings
-
-
-def _suppressed(parsed: ParsedSource, code: str, line: int) -> bool:
-    noqa = parsed.noqa(line)
-    if noqa is False:
-        return False
-    return noqa is None or code in noqa
-
-
-def _syntax_error_report(text: str, path: str, error: cst.ParserSyntaxError) -> LintReport:
-    """Report a parse failure the way Python does (Python's own message and
-    position when it agrees the file is invalid; libcst's otherwise)."""
-    try:
-        ast.parse(text, filename=path)
-    except SyntaxError as python_error:
-        message = python_error.msg
-        line = python_error.lineno or 1
-        column = python_error.offset or 1
-    else:
-        message = error.message.splitlines()[0] if error.message else "invalid syntax"
-        match = _LIBCST_LOCATION.search(error.message or "")
-        line, column = ((int(match.group(1)), int(match.group(2)) + 1) if match
-                        else (error.raw_line, error.raw_column + 1))
-    lines = text.splitlines()
-    source_line = lines[line - 1] if 0 < line <= len(lines) else None
-    finding = Finding(path, line, column, SyntaxErrorRule.code,
-                      SyntaxErrorRule.message.format(error=message), ERROR)
-    file_error = FileError(path, f"{SyntaxErrorRule.code} {finding.message}", line, column,
-                           source_line, code=SyntaxErrorRule.code)
-    return LintReport(findings=(finding,), errors=(file_error,), files=(path,))

@@ -1,126 +1,110 @@
-"""One parsed jugfile and the libcst metadata the lint reads from it.
+"""The files the lint reads: parsed as the running Python parses them.
 
-``ParsedSource`` owns the facts the rules need, all from libcst:
+:class:`ParsedFile` holds one file's text and its ``ast`` tree.  It is
+parsed with ``ast`` *and compiled* (``compile`` of the tree), so a file is
+accepted exactly when the interpreter that runs the jugfile accepts it: a
+repeated keyword argument or a Python 3.12 f-string on Python 3.11 is a
+syntax error here too, with Python's own message, line and column.
 
-* the concrete syntax tree (``libcst.parse_module``);
-* qualified names, from ``ScopeProvider`` (``Scope.get_qualified_names_for``,
-  which is what ``QualifiedNameProvider`` computes, asked only for the nodes
-  the analysis looks at);
-* positions, from ``PositionProvider``;
-* ``# noqa`` comments (from ``tokenize``).
+The analysis works on ``ast`` rather than on libcst's tree: parsing,
+resolving scopes and qualified names with libcst took more than a second on
+a 2,000-line jugfile, before following any function, and its parser is not
+the interpreter's.  libcst is used where a concrete tree is needed: to
+rewrite files (``--fix``, see fixes.py), keeping formatting and comments.
 
-The lint needs the module-scope statements, the signatures and decorators of
-functions, and the bodies of the functions that may create tasks -- not the
-rest of the function bodies, which are most of a jugfile.  Parsing all of it
-with libcst made a 2,000-line jugfile take over a second, so libcst parses a
-*skeleton* of the file: the body of a top-level function or class becomes
-``pass`` followed by as many empty lines as it had, unless it mentions a name
-imported from jug or a possible task generator.  Lines and columns do not
-change, so every position libcst reports is a position in the real file.
-The skeleton is cut with Python's ``ast`` (2,000 lines in a few
-milliseconds); a file ``ast`` rejects is parsed whole, so that libcst
-reports the syntax error.
-
-Positions are computed only when something is reported, one top-level
-statement at a time: ``PositionProvider`` on a module holding just that
-statement, shifted by the lines before it.
+:class:`SourceCache` finds and parses the user's *local modules*: a module
+imported by the jugfile whose file lies in the jugfile's directory (or in a
+directory the jugfile adds to ``sys.path`` with a literal string), or in a
+package there.  Those are followed by the analysis; everything else is an
+installed package, known by its qualified names only.
 """
 
 from __future__ import annotations
 
 import ast
 import io
+import os
 import re
+import sys
 import tokenize
-
-import libcst as cst
-from libcst.metadata import (MetadataWrapper, PositionProvider, QualifiedNameSource,
-                             ScopeProvider)
 
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*))?",
                    re.IGNORECASE)
 
+PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
-class ParsedSource:
-    """A jugfile's text, its tree and metadata.  Raises
-    ``libcst.ParserSyntaxError`` when the text does not parse."""
 
-    def __init__(self, text: str):
+class PythonSyntaxError(Exception):
+    """The file does not compile; ``line`` and ``column`` are 1-based."""
+
+    def __init__(self, message: str, line: int, column: int, source_line: str | None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+        self.source_line = source_line
+
+
+class ParsedFile:
+    """One file: ``path``, ``text``, ``tree`` (an ``ast.Module``).  Raises
+    :class:`PythonSyntaxError` when Python cannot compile it."""
+
+    def __init__(self, text: str, path: str = "<string>"):
         self.text = text
-        skeleton, self.classes_with_jug_hash, self.star_imports = _skeleton(text)
-        self.module = cst.parse_module(skeleton)
-        self.statements = list(self.module.body)
-        self._scopes = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(
-            ScopeProvider)
-        self._name_cache: dict = {}
-        self._line_offsets: list[int] | None = None
-        self._positions: dict[int, dict] = {}
-        self._noqa: dict[int, frozenset | None] | None = None
+        self.path = path
+        self.lines = text.splitlines(keepends=True)
+        try:
+            self.tree = ast.parse(text, filename=path)
+            compile(self.tree, path, "exec", dont_inherit=True)
+        except SyntaxError as error:
+            raise self._syntax_error(error) from None
+        self._noqa: dict | None = None
+        self._ascii = text.isascii()
+        self._encoded: list | None = None
 
-    # -- qualified names -------------------------------------------------
+    def _syntax_error(self, error: SyntaxError) -> PythonSyntaxError:
+        line = error.lineno or 1
+        source_line = self.lines[line - 1] if 0 < line <= len(self.lines) else error.text
+        column = error.offset or 1
+        return PythonSyntaxError(error.msg, line, column, source_line)
 
-    def qualified_names(self, node) -> frozenset:
-        """The names ``node`` (a Name or Attribute) may refer to, e.g.
-        ``"random.random"``, ``"builtins.sorted"`` or ``"train"`` for a name
-        defined in the jugfile."""
-        return self._names(node)[0]
+    # -- positions ---------------------------------------------------------
 
-    def imported_names(self, node) -> frozenset:
-        """The subset of :meth:`qualified_names` that come from imports."""
-        return self._names(node)[1]
+    def column(self, line: int, byte_offset: int) -> int:
+        """The 0-based character column of ``byte_offset`` (what ``ast``
+        gives: a UTF-8 offset) on 1-based ``line``."""
+        if self._ascii or not 0 < line <= len(self.lines):
+            return byte_offset
+        return len(self.lines[line - 1].encode("utf-8")[:byte_offset].decode("utf-8", "replace"))
 
-    def _names(self, node) -> tuple:
-        cached = self._name_cache.get(node)
-        if cached is not None:
-            return cached
-        scope = self._scopes.get(node)
-        names = imported = frozenset()
-        if scope is not None:
-            try:
-                qualified = scope.get_qualified_names_for(node)
-            except (KeyError, ValueError):
-                qualified = ()
-            names = frozenset(q.name for q in qualified)
-            imported = frozenset(q.name for q in qualified
-                                 if q.source is QualifiedNameSource.IMPORT)
-            if not names and self.star_imports and isinstance(node, cst.Name):
-                # `from random import *`: the name may come from any of them
-                names = imported = frozenset(f"{module}.{node.value}"
-                                             for module in self.star_imports)
-        self._name_cache[node] = (names, imported)
-        return names, imported
+    def position(self, node) -> tuple[int, int]:
+        """1-based ``(line, column)`` of an ``ast`` node."""
+        return node.lineno, self.column(node.lineno, node.col_offset) + 1
 
-    # -- positions -------------------------------------------------------
+    def span(self, node) -> tuple[int, int, int, int]:
+        """``(line, column, end line, end column)``: lines 1-based, columns
+        0-based characters, end exclusive."""
+        return (node.lineno, self.column(node.lineno, node.col_offset), node.end_lineno,
+                self.column(node.end_lineno, node.end_col_offset))
 
-    def position(self, node, statement: int) -> tuple[int, int]:
-        """1-based ``(line, column)`` of ``node``, which lies in top-level
-        statement number ``statement``."""
-        positions = self._positions.get(statement)
-        if positions is None:
-            positions = self._statement_positions(statement)
-            self._positions[statement] = positions
-        code_range = positions.get(node)
-        if code_range is None:
-            return (self._offsets()[statement] + 1, 1)
-        offset = self._offsets()[statement]
-        return (code_range.start.line + offset, code_range.start.column + 1)
+    def segment(self, node, limit: int = 60) -> str:
+        """The source text of ``node``, on one line, cut at ``limit``."""
+        if self._encoded is None:
+            self._encoded = [line.encode("utf-8") for line in self.lines]
+        first, last = node.lineno - 1, node.end_lineno - 1
+        if not 0 <= first <= last < len(self._encoded):
+            text = ast.unparse(node)
+        elif first == last:
+            text = self._encoded[first][node.col_offset:node.end_col_offset].decode(
+                "utf-8", "replace")
+        else:
+            parts = [self._encoded[first][node.col_offset:]] + self._encoded[first + 1:last] + \
+                [self._encoded[last][:node.end_col_offset]]
+            text = b"".join(parts).decode("utf-8", "replace")
+        text = " ".join(text.split())
+        return text if len(text) <= limit else text[:limit - 3] + "..."
 
-    def _statement_positions(self, statement: int):
-        submodule = self.module.with_changes(body=[self.statements[statement]], header=[],
-                                             footer=[], has_trailing_newline=True)
-        return MetadataWrapper(submodule, unsafe_skip_copy=True).resolve(PositionProvider)
-
-    def _offsets(self) -> list[int]:
-        """Lines before each top-level statement (its leading comments included)."""
-        if self._line_offsets is None:
-            offsets, line = [], len(self.module.header)
-            for statement in self.statements:
-                offsets.append(line)
-                line += self.module.code_for_node(statement).count("\n")
-            self._line_offsets = offsets
-        return self._line_offsets
-
-    # -- noqa ------------------------------------------------------------
+    # -- noqa --------------------------------------------------------------
 
     def noqa(self, line: int) -> frozenset | None | bool:
         """``False`` if the line has no ``# noqa``, ``None`` for a bare
@@ -130,84 +114,66 @@ class ParsedSource:
         return self._noqa.get(line, False)
 
 
-def _skeleton(text: str) -> tuple:
-    """``(skeleton text, names of classes defining __jug_hash__, modules
-    imported with *)``: ``text`` with the bodies of top-level functions and
-    classes that cannot create tasks blanked out, line numbers preserved."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
-        return text, frozenset(), ()
-    lines = io.StringIO(text, newline="").readlines()   # \n, \r\n, \r: as ast counts lines
-    mentions = _task_names_pattern(tree)
-    jug_hash = set()
-    for node in tree.body:
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            continue
-        if isinstance(node, ast.ClassDef) and any(
-                isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
-                and item.name == "__jug_hash__" for item in node.body):
-            jug_hash.add(node.name)
-        start = node.body[0]
-        decorators = getattr(start, "decorator_list", None) or []
-        first, last = min([start.lineno] + [d.lineno for d in decorators]), node.end_lineno
-        line = lines[first - 1]
-        indent = line[:len(line) - len(line.lstrip())]
-        column = decorators[0].col_offset - 1 if decorators else start.col_offset   # '@'
-        if first == node.lineno or column != len(indent.encode("utf-8")):
-            continue   # the body starts on the header's line: keep it as it is
-        if not isinstance(node, ast.ClassDef) and mentions is not None and mentions.search(
-                "".join(lines[first - 1:last])):
-            continue
-        lines[first - 1] = indent + "pass" + _line_end(line)
-        for index in range(first, last):
-            lines[index] = _line_end(lines[index])
-    star_imports = tuple(node.module for node in tree.body
-                         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
-                         and any(alias.name == "*" for alias in node.names))
-    return "".join(lines), frozenset(jug_hash), star_imports
+def read_text(path: str) -> str:
+    """The text of a Python file, honouring a coding cookie; line endings
+    are kept as they are (a fix must not change them)."""
+    return read_source(path)[0]
 
 
-def _line_end(line: str) -> str:
-    return line[len(line.rstrip("\r\n")):]
+def read_source(path: str) -> tuple[str, str]:
+    """``(text, encoding)`` of a Python file."""
+    with open(path, "rb") as file:
+        encoding, _ = tokenize.detect_encoding(file.readline)
+    with open(path, encoding=encoding, newline="") as file:
+        return file.read(), encoding
 
 
-def _task_names_pattern(tree: ast.Module):
-    """A regex matching the names a function body would use to create a task:
-    names imported from jug, decorated functions, names bound to the result
-    of a call that mentions jug.  None when the file does not import jug."""
-    jug_names = set()
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and node.module and _is_jug(node.module):
-            for alias in node.names:
-                if alias.name == "*":
-                    jug_names.update({"Task", "TaskGenerator", "CachedFunction", "CompoundTask",
-                                      "mapreduce", "identity", "jug_execute"})
-                else:
-                    jug_names.add(alias.asname or alias.name)
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                if _is_jug(alias.name):
-                    jug_names.add(alias.asname or alias.name.split(".")[0])
-    if not jug_names:
+class SourceCache:
+    """Parsed files by path, and where local modules are.  One cache serves a
+    whole ``jug lint`` run, so a helper module imported by several jugfiles
+    is read and parsed once."""
+
+    def __init__(self, texts: dict | None = None):
+        self._files: dict[str, ParsedFile | PythonSyntaxError | OSError] = {}
+        self.texts = dict(texts or {})   # absolute path -> text to use instead of the file
+
+    def text(self, path: str) -> str:
+        """The text of ``path`` (as given to the cache, or read)."""
+        key = os.path.abspath(path)
+        if key not in self.texts:
+            self.texts[key] = read_text(path)
+        return self.texts[key]
+
+    def add(self, parsed: ParsedFile):
+        self._files[os.path.abspath(parsed.path)] = parsed
+
+    def parse(self, path: str) -> ParsedFile:
+        """The parsed file at ``path``; raises PythonSyntaxError, OSError or
+        UnicodeDecodeError."""
+        key = os.path.abspath(path)
+        cached = self._files.get(key)
+        if cached is None:
+            try:
+                cached = ParsedFile(self.text(path), path)
+            except (PythonSyntaxError, OSError, UnicodeDecodeError, SyntaxError) as error:
+                cached = error
+            self._files[key] = cached
+        if isinstance(cached, Exception):
+            raise cached
+        return cached
+
+    def find_module(self, name: str, search: list[str]) -> str | None:
+        """The file of local module ``name`` (dotted) in one of the
+        directories ``search``: ``a/b.py`` or ``a/b/__init__.py``."""
+        if name == "jug" or name.startswith("jug."):
+            return None   # jug's own API, even next to a checkout of jug
+        parts = name.split(".")
+        for directory in search:
+            base = os.path.join(directory, *parts)
+            for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+                if os.path.isfile(candidate):
+                    return os.path.normpath(candidate)
         return None
-    names = set(jug_names)
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.decorator_list:
-            names.add(node.name)
-        elif isinstance(node, ast.Assign) and any(
-                isinstance(inner, ast.Name) and inner.id in jug_names
-                for inner in ast.walk(node.value)):
-            names.update(target.id for target in node.targets if isinstance(target, ast.Name))
-    return _word_pattern(names)
-
-
-def _is_jug(module: str) -> bool:
-    return module == "jug" or module.startswith("jug.")
-
-
-def _word_pattern(words) -> re.Pattern:
-    return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, words))) + r")\b")
 
 
 def _noqa_comments(text: str) -> dict:
@@ -217,7 +183,7 @@ def _noqa_comments(text: str) -> dict:
             if token.type == tokenize.COMMENT:
                 comments[token.start[0]] = token.string
     except (tokenize.TokenError, SyntaxError):
-        # libcst accepted the file, so this is a corner of tokenize: read
+        # Python compiled the file, so this is a corner of tokenize: read
         # comments line by line instead (a '#' inside a string may then count).
         for number, line in enumerate(text.splitlines(), 1):
             if "#" in line:

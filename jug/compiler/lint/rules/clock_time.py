@@ -35,7 +35,7 @@ class ClockTime(LintRule):
     name = "clock-time"
     severity = ERROR
     summary = "The current time reaches a task argument."
-    message = ("{source} (line {line}) reaches {argument} of task `{task}`; pass a fixed "
+    message = ("{source} ({where}) reaches {argument} of task `{task}`; pass a fixed "
                "value instead (written in the jugfile or given on the command line)")
 
     VALID = (

@@ -1,8 +1,7 @@
 """JUG105: a value that identifies this process, host or object reaches a task."""
 
-import libcst as cst
-
 from jug.compiler.lint.model import ERROR, VALUE, LintRule
+from jug.compiler.lint.values import NUMERIC
 
 _SOURCES = {
     "uuid.uuid1": "time-based UUID",
@@ -44,7 +43,7 @@ class ProcessIdentity(LintRule):
     name = "process-identity"
     severity = ERROR
     summary = "A process, host or object identity reaches a task argument."
-    message = ("{source} (line {line}) reaches {argument} of task `{task}`; derive it from "
+    message = ("{source} ({where}) reaches {argument} of task `{task}`; derive it from "
                "the task's inputs instead (a name, a counter, hashlib of the content)")
 
     VALID = (
@@ -59,6 +58,19 @@ def store(key, text):
 text = "some input"
 key = hashlib.sha1(text.encode()).hexdigest()
 saved = store(key, text)
+""",
+        """\
+from jug import TaskGenerator
+
+@TaskGenerator
+def analyse(plate, slot):
+    return plate, slot
+
+def slot_of(plate):
+    return hash(plate) % 8     # an int hashes to itself
+
+runs = [analyse(plate, slot_of(plate)) for plate in range(1, 97)]
+also = analyse(3, hash((3, 4.5, True)))
 """,
     )
     INVALID = (
@@ -97,10 +109,15 @@ buckets = [bucket(name, hash(name) % 8) for name in ["a", "b", "c"]]  # <- JUG10
     def source(self, call):
         if call.matches(("builtins.hash",)):
             positional = call.positional()
-            if positional and isinstance(positional[0].value, (cst.Integer, cst.Float)):
-                return None
-            return call.taint(self, VALUE,
-                              "hash() of a string or bytes (salted per process)")
+            kind = positional[0].type if positional else None
+            if kind in NUMERIC:
+                return None   # ints, floats, bools, None and tuples of them: deterministic
+            if kind in ("str", "bytes", "path"):
+                return call.taint(self, VALUE, "hash() of a string or bytes (salted per "
+                                               "process by PYTHONHASHSEED)")
+            return call.taint(self, VALUE, "hash() of a value not known to be a number "
+                                           "(strings, bytes and objects hash differently "
+                                           "in every process)")
         name = call.matches(_SOURCES)
         if name is not None:
             shown = name.replace("builtins.", "")

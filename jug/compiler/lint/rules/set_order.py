@@ -1,8 +1,7 @@
 """JUG104: the iteration order of a set reaches a task."""
 
-import libcst as cst
-
-from jug.compiler.lint.model import ERROR, UNORDERED, LintRule, Taint
+from jug.compiler.lint.model import ERROR, UNORDERED, LintRule
+from jug.compiler.lint.values import NUMERIC
 
 _SETS = ("builtins.set", "builtins.frozenset")
 
@@ -16,15 +15,15 @@ class SetIterationOrder(LintRule):
     argument, ``mapreduce.map`` over it.  The same holds for a dict built by
     iterating a directory listing or a set.
 
-    Iterate over ``sorted(s)`` instead.  A set of integer literals is not
-    flagged (small integers hash to themselves).
+    Iterate over ``sorted(s)`` instead.  A set of numbers is not flagged:
+    numbers hash to themselves, so their order is the same in every process.
     """
 
     code = "JUG104"
     name = "set-iteration-order"
     severity = ERROR
     summary = "The iteration order of a set reaches a task argument."
-    message = ("{source} (line {line}) reaches {argument} of task `{task}`; iterate over "
+    message = ("{source} ({where}) reaches {argument} of task `{task}`; iterate over "
                "sorted(...) instead (passing the set itself is fine)")
 
     VALID = (
@@ -40,6 +39,17 @@ vocabulary = {"apple", "pear", "plum"}
 n = count(["apple", "fig"], vocabulary)
 # sorted: a fixed order
 m = count(sorted(vocabulary), vocabulary)
+""",
+        """\
+from jug import TaskGenerator
+
+@TaskGenerator
+def run(plates):
+    return plates
+
+# numbers: the same order in every process
+plates = {3, 1, 2}
+done = run(list(plates) + [p * 10 for p in set(range(5))])
 """,
     )
     INVALID = (
@@ -63,23 +73,36 @@ def label(name):
 names = set(open("names.txt").read().split())
 header = label(",".join(names))  # <- JUG104
 """,
+        """\
+from jug import TaskGenerator
+
+@TaskGenerator
+def run(sample):
+    return sample
+
+def samples(table):
+    return {row.split(",")[0] for row in table}
+
+for i, name in enumerate(samples(["a,1", "b,2"])):
+    run((i, name))  # <- JUG104
+""",
     )
 
-    def display_source(self, node, statement):
-        if isinstance(node, cst.Set) and all(
-                isinstance(element.value, cst.Integer) for element in node.elements):
-            return None
-        if isinstance(node, cst.SetComp):
+    def display_source(self, display):
+        if display.element_type in NUMERIC:
+            return None   # numbers hash to themselves: the same order in every process
+        if display.node.__class__.__name__ == "SetComp":
             what = "a set comprehension"
         else:
-            text = cst.Module([]).code_for_node(node)
-            what = f"the set {text}" if len(text) <= 40 and "\n" not in text else "a set"
-        return Taint(self.code, UNORDERED, f"iteration order of {what}", id(node), statement,
-                     node)
+            what = f"the set {display.text}" if len(display.text) <= 40 else "a set"
+        return display.taint(self, UNORDERED, f"iteration order of {what}")
 
     def source(self, call):
         name = call.matches(_SETS)
         if name is not None:
+            positional = call.positional()
+            if positional and positional[0].element_type in NUMERIC:
+                return None
             short = name.split(".")[1]
             return call.taint(self, UNORDERED, f"iteration order of {short}()")
         return None

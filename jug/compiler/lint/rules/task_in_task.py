@@ -10,6 +10,10 @@ class TaskCreatedInTask(LintRule):
     its result is not shared.  Usually the call was meant to be a plain
     function call.
 
+    The body of every task function is followed into the functions it
+    calls (in the jugfile and in local modules), so a helper that creates a
+    task is reported where it creates it.
+
     Create tasks at module level; call the plain function inside the task
     (``f.f(x)`` for a TaskGenerator ``f``, or keep an undecorated version);
     or, if the function really builds a sub-graph, make it a
@@ -53,6 +57,22 @@ def square(x):
 @TaskGenerator
 def sum_of_squares(values):
     return sum(square(v) for v in values)  # <- JUG201
+
+total = sum_of_squares([1, 2, 3])
+""",
+        """\
+from jug import TaskGenerator
+
+@TaskGenerator
+def square(x):
+    return x * x
+
+def squares(values):
+    return [square(v) for v in values]  # <- JUG201
+
+@TaskGenerator
+def sum_of_squares(values):
+    return sum(squares(values))
 
 total = sum_of_squares([1, 2, 3])
 """,

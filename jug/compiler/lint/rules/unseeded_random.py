@@ -33,14 +33,19 @@ _UNSEEDABLE = frozenset({"os.urandom", "random.SystemRandom", "secrets.token_byt
 
 
 def _has_seed(call, keywords) -> bool:
-    positional = call.positional()
-    seed = positional[0] if positional else None
+    """Whether ``call`` gets a seed: a first positional argument or one of
+    ``keywords``, that is not None."""
+    seed = call.positional()[0] if call.positional() else None
     for keyword in keywords:
         seed = seed or call.keyword(keyword)
-    if seed is None:
-        return False
-    value = seed.value
-    return not (value.__class__.__name__ == "Name" and value.value == "None")
+    return seed is not None and seed.type != "none"
+
+
+_SEED_SUGGESTIONS = {
+    "random": "call random.seed(SEED) once before the first draw (SEED: a number you choose)",
+    "numpy": "call numpy.random.seed(SEED) once before the first draw, or draw from "
+             "rng = numpy.random.default_rng(SEED)",
+}
 
 
 class UnseededRandom(LintRule):
@@ -49,22 +54,26 @@ class UnseededRandom(LintRule):
     never finds its result and recomputes it, and everything after it
     (the manual's FAQ "It doesn't work with random input!").
 
-    Flagged: ``random.*`` functions before ``random.seed(SEED)`` at module
-    scope; numpy's legacy ``numpy.random.*`` functions before
-    ``numpy.random.seed(SEED)``; ``random.Random()``,
-    ``numpy.random.default_rng()``, ``RandomState()`` and bit generators
-    created without a seed (and whatever is drawn from them); ``os.urandom``,
-    ``secrets`` and ``random.SystemRandom``, which cannot be seeded.
-    ``random.seed()`` without an argument seeds from the operating system and
-    does not count.  Seeding inside a function is not seen: seed at module
-    scope, or create a seeded generator and draw from it.
+    Flagged: ``random.*`` functions before ``random.seed(SEED)``; numpy's
+    legacy ``numpy.random.*`` functions before ``numpy.random.seed(SEED)``;
+    ``random.Random()``, ``numpy.random.default_rng()``, ``RandomState()``
+    and bit generators created without a seed (or with ``seed=None``, also
+    through a helper's default argument), and whatever is drawn from them;
+    ``os.urandom``, ``secrets`` and ``random.SystemRandom``, which cannot be
+    seeded.  ``random.seed()`` without an argument seeds from the operating
+    system and does not count.
+
+    A seed counts from where it runs on: at the top level, in a function the
+    jugfile calls, or at the top level of a local module it imports.  A seed
+    that runs only on some paths (inside ``if args.seed:``, a loop that may
+    not run, after an early ``return``) does not make a later draw safe.
     """
 
     code = "JUG101"
     name = "unseeded-random"
     severity = ERROR
     summary = "A random number from an unseeded generator reaches a task argument."
-    message = ("{source} (line {line}) reaches {argument} of task `{task}`; seed it first "
+    message = ("{source} ({where}) reaches {argument} of task `{task}`; seed it first "
                "(random.seed(SEED), numpy.random.seed(SEED)) or draw from "
                "numpy.random.default_rng(SEED)")
 
@@ -105,6 +114,25 @@ jitter = random.random()
 print(jitter)
 result = simulate(3)
 """,
+        """\
+import random
+import sys
+from jug import TaskGenerator
+
+@TaskGenerator
+def tune(lr):
+    return lr
+
+def setup():
+    # seeded on every path: from the command line or a fixed default
+    if len(sys.argv) > 1:
+        random.seed(int(sys.argv[1]))
+    else:
+        random.seed(0)
+
+setup()
+lr = tune(random.uniform(1e-4, 1e-2))
+""",
     )
     INVALID = (
         """\
@@ -141,10 +169,34 @@ random.seed(1)          # seeds random, not numpy.random
 starts = [np.random.rand() for _ in range(4)]
 runs = [simulate(x) for x in starts]  # <- JUG101
 """,
-    )
+        """\
+import random
+import sys
+from jug import TaskGenerator
 
-    def __init__(self):
-        self.seeded = {"random": None, "numpy": None}   # None: unseeded; else seed facts
+@TaskGenerator
+def tune(lr):
+    return lr
+
+if len(sys.argv) > 1:
+    random.seed(int(sys.argv[1]))      # a seed that may not run
+lr = tune(random.uniform(1e-4, 1e-2))  # <- JUG101
+""",
+        """\
+import numpy as np
+from jug import TaskGenerator
+
+@TaskGenerator
+def fit(x):
+    return x
+
+def jittered(base, seed=None):
+    rng = np.random.default_rng(seed)
+    return [b + rng.normal() for b in base]
+
+params = [fit(x) for x in jittered([1.0, 2.0])]  # <- JUG101
+""",
+    )
 
     def source(self, call):
         if call.matches(("random.seed",)):
@@ -160,7 +212,8 @@ runs = [simulate(x) for x in starts]  # <- JUG101
         if name is not None:
             if _has_seed(call, _GENERATORS[name]):
                 return None
-            return call.taint(self, VALUE, f"generator {name}() created without a seed")
+            return call.taint(self, VALUE, f"generator {name}() created without a seed",
+                              suggestion=f"pass a seed: {name}(SEED), SEED a number you choose")
         name = call.matches(_STDLIB_SAMPLERS)
         if name is not None:
             return self._draw("random", name, call)
@@ -171,16 +224,19 @@ runs = [simulate(x) for x in starts]  # <- JUG101
         return None
 
     def _seed(self, module, call):
+        key = f"{self.code}:seeded:{module}"
         if _has_seed(call, ("seed", "a")):
-            facts = set()
-            for taints in call.arg_taints:
-                facts |= taints
-            self.seeded[module] = frozenset(facts)
+            facts = frozenset()
+            for argument in call.args:
+                facts |= argument.taints
+            call.state.set(key, facts)
         else:
-            self.seeded[module] = None
+            call.state.set(key, None)
 
     def _draw(self, module, name, call):
-        if self.seeded[module] is not None:
-            return self.seeded[module]   # a seed that is itself nondeterministic
+        seed = call.state.get(f"{self.code}:seeded:{module}")
+        if seed is not None:
+            return seed   # a seed that is itself nondeterministic passes its facts on
         seeder = "random.seed" if module == "random" else "numpy.random.seed"
-        return call.taint(self, VALUE, f"random number from {name}() without {seeder}()")
+        return call.taint(self, VALUE, f"random number from {name}() without {seeder}()",
+                          suggestion=_SEED_SUGGESTIONS[module])
