@@ -680,6 +680,64 @@ def test_what_python_cannot_compile_is_a_syntax_error(source, line, message):
     assert error.caret_display().startswith(f"broken.py:{line}:")
 
 
+# -- process configuration (JUG204) -------------------------------------------------------
+
+def test_configuration_calls_at_import_time_are_warnings(tmp_path):
+    path = project(tmp_path, """\
+        import logging
+        import matplotlib.pyplot as plt
+        import pandas as pd
+        import plotting
+        from jug import TaskGenerator
+
+        logging.basicConfig(level=logging.INFO)
+        pd.options.display.max_rows = 20
+        log = logging.getLogger(__name__)
+
+        @TaskGenerator
+        def draw(values):
+            plt.switch_backend("Agg")    # inside a task: fine
+            return values
+
+        def main():
+            plt.rcParams.update({"font.size": 8})
+
+        def never_called():
+            import locale
+            locale.setlocale(locale.LC_ALL, "C")
+
+        main()
+        figure = draw([1, 2])
+        """, plotting="""\
+        import matplotlib
+        matplotlib.use("Agg")
+        """)
+    report = lint_paths([path])
+    assert located(report, tmp_path) == [
+        ("jugfile.py", 7, "JUG204"), ("jugfile.py", 8, "JUG204"), ("jugfile.py", 17, "JUG204"),
+        ("plotting.py", 2, "JUG204")]
+    assert report.findings[0].message == (
+        "top-level call to logging.basicConfig() configures the process; workers run the "
+        "jugfile's top level before tasks (slower start); move it into the tasks that need "
+        "it, see docs/manifest.md")
+    assert "assignment to pandas.options.display.max_rows" in report.findings[1].message
+
+
+def test_configuration_calls_in_a_file_that_does_not_use_jug_are_not_reported():
+    source = "import logging\nlogging.basicConfig(level=logging.INFO)\n"
+    assert lint_source(source, "script.py").findings == ()
+
+
+def test_the_configuration_list_is_documented_in_the_rule():
+    from jug.compiler.lint.rules.process_configuration import (
+        PROCESS_CONFIGURATION_ATTRIBUTES, PROCESS_CONFIGURATION_CALLS, ProcessConfiguration)
+
+    doc = ProcessConfiguration.__doc__
+    for name in PROCESS_CONFIGURATION_CALLS + PROCESS_CONFIGURATION_ATTRIBUTES:
+        assert f"``{name}``" in doc
+    assert len(set(PROCESS_CONFIGURATION_CALLS)) == len(PROCESS_CONFIGURATION_CALLS)
+
+
 def test_loops_that_end_only_at_a_break_or_never():
     snippet = """\
     import random, time

@@ -12,6 +12,7 @@ from jug.compiler.lint.rules.clock_time import ClockTime
 from jug.compiler.lint.rules.directory_order import DirectoryListingOrder
 from jug.compiler.lint.rules.lambda_task import LambdaTaskFunction
 from jug.compiler.lint.rules.pickled_argument import PickledArgument
+from jug.compiler.lint.rules.process_configuration import ProcessConfiguration
 from jug.compiler.lint.rules.process_identity import ProcessIdentity
 from jug.compiler.lint.rules.set_order import SetIterationOrder
 from jug.compiler.lint.rules.syntax_error import SyntaxErrorRule
@@ -28,6 +29,7 @@ RULES: tuple[type[LintRule], ...] = (
     TaskCreatedInTask,
     LambdaTaskFunction,
     PickledArgument,
+    ProcessConfiguration,
 )
 
 RULES_BY_CODE: dict[str, type[LintRule]] = {rule.code: rule for rule in RULES}
