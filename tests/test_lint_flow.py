@@ -406,7 +406,7 @@ def test_sarif_related_locations_point_into_the_other_file(tmp_path, monkeypatch
             return os.listdir(directory)
         """)
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["lint", "jugfile.py", "--format", "sarif"])
+    result = CliRunner().invoke(main, ["lint", "jugfile.py", "--output-format", "sarif"])
     assert result.exit_code == 1, result.output
     [sarif_result] = json.loads(result.stdout)["runs"][0]["results"]
     assert sarif_result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == \

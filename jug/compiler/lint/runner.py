@@ -77,6 +77,62 @@ def lint_paths(paths, select: tuple = (), ignore: tuple = (),
                        lambda path: finder.for_path(path).overridden(select, ignore), texts)
 
 
+@dataclasses.dataclass(frozen=True)
+class FixOutcome:
+    """What ``jug lint --fix`` did (or ``--diff`` would do): the files it
+    changes, and the report of the fixed code."""
+
+    fixes: tuple          # FileFix
+    report: LintReport    # of the code after the fixes
+
+
+def fix_paths(paths, select: tuple = (), ignore: tuple = (), write: bool = False) -> FixOutcome:
+    """Fix what can be fixed safely (fixes.py) in the files ``paths`` lint
+    and the local modules they import; write the files if ``write``."""
+    from jug.compiler.lint.fixes import MAX_ROUNDS, FileFix, plan
+    from jug.compiler.lint.source import read_source
+
+    texts: dict = {}
+    counts: dict = {}
+    report = lint_paths(paths, select, ignore)
+    for _ in range(MAX_ROUNDS):
+        changed = plan(report, texts)
+        if not changed:
+            break
+        for path, (text, count) in changed.items():
+            texts[path] = text
+            counts[path] = counts.get(path, 0) + count
+        report = lint_paths(paths, select, ignore, texts)
+    fixes = []
+    for path in sorted(texts):
+        before, encoding = read_source(path)
+        if texts[path] == before:
+            continue
+        fixes.append(FileFix(os.path.relpath(path) if not os.path.relpath(path).startswith(
+            os.pardir) else path, before, texts[path], counts[path]))
+        if write:
+            _write(path, texts[path], encoding)
+    return FixOutcome(tuple(fixes), report)
+
+
+def _write(path: str, text: str, encoding: str):
+    """Replace ``path`` atomically, keeping its permissions."""
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(path))
+    mode = os.stat(path).st_mode
+    handle, temporary = tempfile.mkstemp(prefix=".jug-lint-", suffix=".py", dir=directory)
+    try:
+        with os.fdopen(handle, "w", encoding=encoding, newline="") as file:
+            file.write(text)
+        os.chmod(temporary, mode & 0o7777)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
 def _lint_roots(paths, config_for, texts: dict | None = None) -> LintReport:
     cache = SourceCache(texts)
     raws, errors, files = [], [], []

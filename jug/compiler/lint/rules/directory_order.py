@@ -32,7 +32,7 @@ class DirectoryListingOrder(LintRule):
     tie are the name itself: ``str``, ``os.fspath``, ``os.path.basename``,
     ``p.name``, or a tuple that ends with one of them.
 
-    Wrap the listing in ``sorted(...)``, or use
+    Wrap the listing in ``sorted(...)`` (``jug lint --fix`` does), or use
     ``jug.utils.cached_glob``, which sorts.  One task per file
     (``[process(f) for f in glob('*.txt')]``) is fine: each task gets one file
     name, and the order does not matter.

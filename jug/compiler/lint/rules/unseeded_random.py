@@ -67,6 +67,8 @@ class UnseededRandom(LintRule):
     jugfile calls, or at the top level of a local module it imports.  A seed
     that runs only on some paths (inside ``if args.seed:``, a loop that may
     not run, after an early ``return``) does not make a later draw safe.
+    ``jug lint --fix`` does not choose a seed for you; it suggests where to
+    put one.
     """
 
     code = "JUG101"
