@@ -1,0 +1,3 @@
+"""Hosts served."""
+
+HOSTS = ("www", "api", "static")
