@@ -475,3 +475,29 @@ def test_help_does_not_import_libcst(args):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1] == "False", proc.stdout
 
+
+# -- pre-commit ------------------------------------------------------------------------
+
+def test_pre_commit_hooks_run_jug_lint_on_the_files_they_are_given(tmp_path):
+    import yaml
+
+    with open(os.path.join(REPO, ".pre-commit-hooks.yaml")) as handle:
+        hooks = yaml.safe_load(handle)
+    assert [hook["id"] for hook in hooks] == ["jug-lint", "jug-lint-fix"]
+    for hook in hooks:
+        assert set(hook) >= {"id", "name", "entry", "language"}
+        assert hook["language"] == "python" and hook["types"] == ["python"]
+        assert hook.get("pass_filenames", True)
+    # pre-commit runs `entry` followed by the staged file names
+    clean = write(tmp_path, "clean.py", CLEAN)
+    dirty = write(tmp_path, "dirty.py", DIRTY)
+    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    for hook, expected in ((hooks[0], 1), (hooks[1], 1)):
+        program, *arguments = hook["entry"].split()
+        assert program == "jug"
+        proc = subprocess.run([sys.executable, "-c", "from jug.cli import main; main()",
+                               *arguments, clean, dirty], capture_output=True, text=True,
+                              env=env, cwd=tmp_path, timeout=120)
+        assert proc.returncode == expected, proc.stdout + proc.stderr
+    # the fix hook sorted the listing; the clock value is left for the user
+    assert 'process(sorted(glob("*.txt")), seed=time.time())' in (tmp_path / "dirty.py").read_text()
