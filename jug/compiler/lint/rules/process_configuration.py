@@ -143,8 +143,7 @@ def configure():
     torch.set_num_threads(4)  # <- JUG204
     plt.rcParams["font.size"] = 8  # <- JUG204
 
-if __name__ == "__main__":
-    configure()
+configure()
 model = train(10)
 """,
     )
