@@ -26,7 +26,7 @@ import sys
 import time
 
 from jug.errors import JugError
-from jug.store.base import BUSY, DONE, DamagedResult
+from jug.store.base import BUSY, DONE, DamagedResult, exception_line
 from jug.hooks import has_hooks, jug_hook
 
 
@@ -231,7 +231,7 @@ def execute_graph(graph, runner, store, options, state, heartbeat_period=60.0):
                                                               error.__traceback__))
                     state.errors.append((graph.name(i), digest, text))
                     if options.keep_failed:
-                        store.fail(digest)  # the failed lock stays
+                        store.fail(digest, exception_line(error))  # the failed lock stays
                     else:
                         store.unlock(digest)
                     unsaved.remove(i)

@@ -33,7 +33,7 @@ def test_dict_store_file_persists_across_close_and_reopen(tmp_path):
         store.save(K2, {"x": None})
         store.put_blob("manifest", b"bytes")
         store.lock(K1)
-        store.fail(K1)
+        store.fail(K1, "ValueError: why")
         store.lock(K2)  # merely held: not saved
     assert path.exists()
     assert not [name for name in os.listdir(path.parent) if name.endswith(".tmp")]
@@ -44,7 +44,22 @@ def test_dict_store_file_persists_across_close_and_reopen(tmp_path):
         assert again.get_blob("manifest") == b"bytes"
         assert set(again.list_locks()) == {K1}
         assert again.is_failed(K1)
+        assert again.lock_info(K1).error == "ValueError: why"
         assert again.metadata(K2)["computed"]
+
+
+def test_dict_store_file_of_an_older_version_has_failed_locks_without_errors(tmp_path):
+    path = tmp_path / "store.pickle"
+    with open_store(f"dict_store:{path}") as store:
+        store.lock(K1)
+        store.fail(K1, "ValueError: why")
+    with open(path, "rb") as file:
+        state = pickle.load(file)
+    del state["failed_errors"]  # what versions before the error text wrote
+    with open(path, "wb") as file:
+        pickle.dump(state, file)
+    with open_store(f"dict_store:{path}") as again:
+        assert again.is_failed(K1) and again.lock_info(K1).error == ""
 
 
 def test_dict_store_file_is_saved_at_exit_of_another_process(tmp_path):

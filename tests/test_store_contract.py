@@ -224,6 +224,50 @@ def test_fail_keeps_the_lock_held(store):
     assert store.lock(K1)
 
 
+def test_failed_lock_keeps_the_first_line_of_the_error(store):
+    store.lock(K1)
+    store.lock(K2)
+    store.lock(K3)
+    assert store.fail(K1, "ValueError: bad input 3\n  and a second line")
+    assert store.fail(K2)  # no error given
+    assert store.fail(K3, "x" * 2000)
+    assert store.fail(K1, "TypeError: a later error") is True  # already failed: kept
+    assert store.lock_info(K1).error == "ValueError: bad input 3"
+    assert store.lock_info(K2).error == ""
+    assert store.lock_info(K3).error == "x" * 497 + "..."
+    locks = store.list_locks()
+    assert (locks[K1].failed, locks[K1].error) == (True, "ValueError: bad input 3")
+    assert locks[K1].token == store.lock_info(K1).token
+    if not store.url.startswith("dict_store"):  # another process's view
+        with open_store(store.url) as other:
+            assert other.lock_info(K1).error == "ValueError: bad input 3"
+            assert other.remove_locks(failed_only=True) == 3
+    else:
+        assert store.remove_locks(failed_only=True) == 3
+    assert store.lock(K1)
+    assert store.lock_info(K1).error == ""  # a new acquisition starts clean
+
+
+def test_lock_records_of_older_versions_still_parse():
+    from jug.store.base import parse_lock_record
+
+    old = json.dumps({"host": "h", "pid": 7, "created": 5.0, "token": "t"}).encode()
+    info = parse_lock_record(K1, old, 9.0, True)
+    assert (info.host, info.pid, info.created, info.failed, info.error) == ("h", 7, 5.0, True, "")
+    new = json.dumps({"host": "h", "pid": 7, "created": 5.0, "token": "t",
+                      "error": "ValueError: v"}).encode()
+    assert parse_lock_record(K1, new, 9.0, True).error == "ValueError: v"
+    assert parse_lock_record(K1, b'["not", "an object"]', 9.0, True).host == ""
+
+
+def test_exception_line():
+    from jug.store.base import exception_line
+
+    assert exception_line(ValueError("bad\nmore")) == "ValueError: bad"
+    assert exception_line(KeyError("k")) == "KeyError: 'k'"
+    assert exception_line(RuntimeError()) == "RuntimeError"
+
+
 def test_list_locks_and_lock_info(store):
     store.lock(K1)
     store.lock(K2)

@@ -115,7 +115,9 @@ class LockInfo:
     ``created`` and ``heartbeat`` are epoch seconds; ``heartbeat`` is when the
     holder last refreshed its lease (for a failed lock: when it was created).
     ``token`` identifies one acquisition, so that a lock can be removed only
-    if it is still the one that was looked at."""
+    if it is still the one that was looked at.  ``error`` is the first line
+    of the error of a failed task ("" when unknown: not failed, or failed by
+    a jug that did not record it)."""
 
     key: str
     host: str
@@ -124,6 +126,7 @@ class LockInfo:
     heartbeat: float
     failed: bool = False
     token: str = ""
+    error: str = ""
 
     def is_stale(self, now=None, lease=DEFAULT_LEASE):
         """Is the holder presumed dead?  True when it ran on this host and its
@@ -147,6 +150,38 @@ def lock_record(token, created):
                        "token": token}).encode()
 
 
+#: the longest error text a failed lock keeps
+ERROR_TEXT_LIMIT = 500
+
+
+def error_line(text):
+    """The first non-empty line of ``text``, at most :data:`ERROR_TEXT_LIMIT`
+    characters ("" for None)."""
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if line:
+            if len(line) > ERROR_TEXT_LIMIT:
+                line = line[:ERROR_TEXT_LIMIT - 3] + "..."
+            return line
+    return ""
+
+
+def exception_line(error):
+    """What a failed lock records of exception ``error``: ``Type: first
+    line of its message``."""
+    message = error_line(str(error))
+    kind = type(error).__name__
+    return error_line(f"{kind}: {message}" if message else kind)
+
+
+def failed_lock_record(data, error):
+    """The bytes of a held lock's record ``data`` with the failure's
+    ``error`` line added: readers that do not know the field ignore it."""
+    record = json.loads(data)
+    record["error"] = error_line(error)  # TypeError if the record is not an object
+    return json.dumps(record).encode()
+
+
 def parse_lock_record(name, data, heartbeat, failed):
     """A :class:`LockInfo` from stored lock bytes; unreadable bytes (a write
     torn by a crash) give a lock of unknown holder dated ``heartbeat``."""
@@ -155,8 +190,8 @@ def parse_lock_record(name, data, heartbeat, failed):
         return LockInfo(name, str(record["host"]), int(record["pid"]),
                         float(record["created"]),
                         float(record["created"]) if failed else heartbeat,
-                        failed, str(record["token"]))
-    except (ValueError, TypeError, KeyError):
+                        failed, str(record["token"]), str(record.get("error") or ""))
+    except (ValueError, TypeError, KeyError, AttributeError):
         return LockInfo(name, "", 0, heartbeat, heartbeat, failed, "")
 
 
@@ -482,10 +517,12 @@ class Store(abc.ABC):
         """Is ``key`` locked (by anyone; failed locks count)?"""
 
     @abc.abstractmethod
-    def fail(self, key):
+    def fail(self, key, error=None):
         """Mark a lock this store holds as failed; is it failed now?  It stays
         locked, so no one runs the task again, and never goes stale, until
-        this store unlocks it or ``remove_locks`` removes it."""
+        this store unlocks it or ``remove_locks`` removes it.  ``error``: why
+        (its first line is kept in the lock, :attr:`LockInfo.error`, for
+        ``jug status``)."""
 
     @abc.abstractmethod
     def is_failed(self, key):

@@ -29,9 +29,9 @@ import time
 
 from jug.errors import ResultMissing, StoreError
 from jug.store.base import (BUSY, CLAIMED, DONE, DEFAULT_LEASE, ENC_NPY, PayloadWriter, Store,
-                            decode_result, encode_result, iso_time, lock_record,
-                            pack_header, parse_lock_record, plain_ndarray, result_key,
-                            store_name, write_npy)
+                            decode_result, encode_result, failed_lock_record, iso_time,
+                            lock_record, pack_header, parse_lock_record, plain_ndarray,
+                            result_key, store_name, write_npy)
 
 #: arrays larger than this are streamed to the file rather than encoded in memory
 STREAM_ABOVE = 4 * 1024 * 1024
@@ -80,13 +80,24 @@ def _unlink_if_present(path):
     return True
 
 
-def _mark_failed(path):
-    """Set the failed mark (mtime 1) on lock file ``path``, durably; did it exist?"""
+def _mark_failed(path, error):
+    """Add ``error`` to the record of lock file ``path`` and set the failed
+    mark (mtime 1), durably; did it exist?  The record grows in place (the
+    new JSON starts as the old one did), so a reader sees the old record,
+    a torn one (a lock of unknown holder, as after a crash) or the new one."""
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDWR)
     except FileNotFoundError:
         return False
     try:
+        if error:
+            try:
+                record = failed_lock_record(os.read(fd, 65536), error)
+            except (ValueError, TypeError):
+                record = None  # unreadable (torn): keep it, mark it failed anyway
+            if record is not None:
+                os.pwrite(fd, record, 0)
+                os.ftruncate(fd, len(record))
         os.utime(fd, ns=(_FAILED_MTIME_NS, _FAILED_MTIME_NS))
         os.fsync(fd)
     finally:
@@ -397,13 +408,15 @@ class FileStore(Store):
     def is_locked(self, key):
         return os.path.exists(self._lock_path(store_name(key)))
 
-    def fail(self, key):
+    def fail(self, key, error=None):
         name = store_name(key)
         with self._mutex:
             path = self._still_ours(name)
             if path is None:
                 return False
-            if not _mark_failed(path):
+            if self._held[name][2] == _FAILED_MTIME_NS:
+                return True  # already failed: keep the first error
+            if not _mark_failed(path, error):
                 del self._held[name]
                 return False
             dev, ino, _ = self._held[name]

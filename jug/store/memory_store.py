@@ -20,7 +20,7 @@ import time
 
 from jug.errors import ResultMissing, StoreError
 from jug.store.base import (DEFAULT_LEASE, LockInfo, Store, decode_result, encode_result,
-                            iso_time, result_key, saved_at, store_name, this_host)
+                            error_line, iso_time, result_key, saved_at, store_name, this_host)
 from jug.store.file_store import fsync_dir
 
 _FILE_FORMAT = "jug dict_store"
@@ -78,7 +78,9 @@ class MemoryStore(Store):
         self._results = dict(state["results"])
         self._blobs = dict(state["blobs"])
         self._blob_version = state["blob_version"]
-        self._locks = {name: LockInfo(*fields) for name, fields in state["failed_locks"].items()}
+        errors = state.get("failed_errors", {})  # absent from files of older versions
+        self._locks = {name: LockInfo(*fields, error=errors.get(name, ""))
+                       for name, fields in state["failed_locks"].items()}
 
     def _write_file(self):
         state = {
@@ -90,6 +92,9 @@ class MemoryStore(Store):
             "failed_locks": {name: (info.key, info.host, info.pid, info.created,
                                     info.heartbeat, info.failed, info.token)
                              for name, info in self._locks.items() if info.failed},
+            # beside the 7-field tuples, which older versions read as they are
+            "failed_errors": {name: info.error for name, info in self._locks.items()
+                              if info.failed and info.error},
         }
         directory = os.path.dirname(self.path)
         temp = f"{self.path}.{os.urandom(6).hex()}.tmp"
@@ -173,14 +178,15 @@ class MemoryStore(Store):
     def is_locked(self, key):
         return store_name(key) in self._locks
 
-    def fail(self, key):
+    def fail(self, key, error=None):
         name = store_name(key)
         with self._mutex:
             if not self._held(name):
                 return False
             info = self._locks[name]
-            self._locks[name] = LockInfo(name, info.host, info.pid, info.created,
-                                         info.created, True, info.token)
+            if not info.failed:
+                self._locks[name] = LockInfo(name, info.host, info.pid, info.created,
+                                             info.created, True, info.token, error_line(error))
             return True
 
     def is_failed(self, key):

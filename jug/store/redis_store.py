@@ -25,8 +25,8 @@ import time
 
 from jug.errors import ResultMissing, StoreError
 from jug.store.base import (BUSY, CLAIMED, DEFAULT_LEASE, DONE, HEADER, Store, decode_result,
-                            encode_result, iso_time, lock_record, parse_lock_record,
-                            result_key, saved_at, store_name)
+                            encode_result, failed_lock_record, iso_time, lock_record,
+                            parse_lock_record, result_key, saved_at, store_name)
 
 #: seconds to wait for a TCP connection before saying the server is unreachable
 CONNECT_TIMEOUT = 2.0
@@ -354,13 +354,13 @@ class RedisStore(Store):
         return bool(self._client.exists(f"lock:{store_name(key)}"))
 
     @_talks_to_redis("marking a lock failed")
-    def fail(self, key):
+    def fail(self, key, error=None):
         name = store_name(key)
         with self._mutex:
             value = self._held.get(name)
             if value is None or value[:1] == _FAILED:
                 return value is not None
-            failed = _FAILED + value[1:]
+            failed = _FAILED + (failed_lock_record(value[1:], error) if error else value[1:])
             if not self._fail(keys=[f"lock:{name}"], args=[value, failed]):
                 del self._held[name]
                 return False
