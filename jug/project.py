@@ -40,29 +40,36 @@ def _pending_stage_text(manifest):
             "once the tasks before it are finished")
 
 
-def print_status(options, out=None):
-    """``jug status``: print the table; 0 when every task is finished."""
+def print_status(options, out=None, as_json=False):
+    """``jug status``: print the table (``as_json``: the JSON document); 0
+    when every task is finished."""
     from jug.graph import FINISHED
-    from jug.io import print_task_summary_table
-    from jug.status import status_report
+    from jug.status import print_report
 
     out = out or sys.stdout
     with open_project_store(options) as store:
         manifest, keys = manifest_and_results(options, store)
-        report = status_report(manifest.graph, store, _pending_stage_text(manifest), keys)
+        report = _status_report(manifest, store, keys)
         if not report.all_finished and len(keys) >= 2 * report.count(FINISHED):  # jug 2.x?
             from jug.compat.detect import warn_if_original
             warn_if_original(options, store, manifest.graph, keys, report.count(FINISHED))
-    if options.short:
-        print(report.short_line(), file=out)
-    else:
-        print_task_summary_table(options, report.groups(), file=out)
-        stages = manifest.graph.stage_count()
-        if stages > 1:
-            print(f"{stages} barrier stages known.", file=out)
-    if report.pending_stage:
-        print(f"Note: {report.pending_stage}.", file=out)
+    print_report(report, options, out, as_json)
     return 0 if report.all_finished else 1
+
+
+def project_status(options, store):
+    """``(manifest, report)``: a fresh manifest and the
+    :class:`jug.status.StatusReport` of its tasks, from one listing of the
+    store's results and one of its locks."""
+    manifest, keys = manifest_and_results(options, store)
+    return manifest, _status_report(manifest, store, keys)
+
+
+def _status_report(manifest, store, keys):
+    from jug.status import status_report
+
+    return status_report(manifest.graph, store, _pending_stage_text(manifest), keys,
+                         stopped_at=manifest.header.stopped_at)
 
 
 def check(options):

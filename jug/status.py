@@ -1,22 +1,86 @@
-"""What ``jug status`` and ``jug check`` compute: the state of every task of
-a graph from one listing of the store's results and one of its locks."""
+"""What ``jug status``, ``jug check`` and ``jug webstatus`` compute: the state
+of every task of a graph from one listing of the store's results and one of
+its locks, and the two ways it is shown (the table, and the JSON document of
+``jug status --json`` and ``/api/status``, specified in ``docs/status.md``).
+
+A lock whose holder is dead (on this host: its process is gone; elsewhere:
+no heartbeat for a lease) is *stale*: its task is counted where it would be
+without the lock (Ready, or Waiting if a dependency is unfinished), because a
+worker will reclaim it, and listed apart with a hint.  A failed lock (kept by
+``jug execute --keep-failed``) makes its task Failed, with the first line of
+its error.
+"""
 
 import dataclasses
+import json
+import time
 
-from jug.graph import FAILED, FINISHED, READY, RUNNING, WAITING, compute_states, count_states_by_name
+from jug.graph import (FAILED, FINISHED, READY, RUNNING, STATE_NAMES, WAITING, compute_states,
+                       count_states_by_name)
+from jug.store.base import DEFAULT_LEASE, iso_time, pid_alive, this_host
 
 # Column order of the status table, as jug 2.7 prints it.
 STATUS_COLUMNS = (("Failed", FAILED), ("Waiting", WAITING), ("Ready", READY),
                   ("Complete", FINISHED), ("Active", RUNNING))
 
+#: The JSON document's format name and version (docs/status.md).
+DOCUMENT_FORMAT = "jug-status"
+DOCUMENT_VERSION = 1
+#: The state names of the document, in order; ``stale`` is not a table column.
+DOCUMENT_STATES = ("waiting", "ready", "running", "stale", "finished", "failed")
+
+LOCKS_HINT = ("run `jug cleanup --locks-only` to remove stale locks (a worker also reclaims "
+              "them on its own)")
+FAILED_HINT = ("run `jug cleanup --failed-only` to remove failure locks, so that failed tasks "
+               "run again")
+#: at most this many stale or failed tasks are listed below the table
+LISTED = 10
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskLock:
+    """The lock of one unfinished task, as status shows it.
+
+    ``state`` is the table state the task is counted in (RUNNING, FAILED,
+    or for a stale lock READY or WAITING); ``started`` and ``heartbeat`` are
+    epoch seconds; ``stale_reason`` says why the holder is presumed dead
+    ("" when it is not); ``error`` is the first line of a failure."""
+
+    name: str
+    hash: str
+    stage: int
+    state: int
+    host: str
+    pid: int
+    started: float
+    heartbeat: float
+    stale_reason: str = ""
+    error: str = ""
+
+    def holder(self):
+        if not self.host:
+            return "an unknown process (its lock record is unreadable)"
+        return f"pid {self.pid} on {self.host}"
+
 
 @dataclasses.dataclass(frozen=True)
 class StatusReport:
-    """Counts per state and per task name, plus what is not known yet."""
+    """Counts per state and per task name, the locks behind them, and what
+    is not known yet."""
 
     counts: tuple  # per state (WAITING..FAILED): {task name: count}
     total: int
     pending_stage: str | None  # set when more tasks appear after a barrier
+    running: tuple = ()  # TaskLock, oldest first
+    stale: tuple = ()  # TaskLock
+    failed: tuple = ()  # TaskLock
+    stage_counts: tuple = ()  # per known stage: counts per state (WAITING..FAILED)
+    stopped_at: str | None = None  # where tracing stopped ("barrier() at jugfile.py:12")
+    store: str = ""  # the store's describe(): never a password
+    lease: float = DEFAULT_LEASE
+    generated: float = 0.0  # epoch seconds
+    #: the state of every task (stale locks ignored): array('b'), for drawings
+    states: object = dataclasses.field(default=None, repr=False, compare=False)
 
     def count(self, state):
         return sum(self.counts[state].values())
@@ -38,16 +102,193 @@ class StatusReport:
                 + (f"({active} active)." if active else "(none active)."))
         return line
 
+    def notes(self):
+        """One line each about stale locks, failures and the pending stage."""
+        notes = []
+        if self.stale:
+            where = ("Ready" if all(lock.state == READY for lock in self.stale)
+                     else "Ready or Waiting")
+            if len(self.stale) == 1:
+                head = f"1 task has a stale lock (its worker is dead) and counts as {where}"
+            else:
+                head = (f"{len(self.stale)} tasks have stale locks (their workers are dead) "
+                        f"and count as {where}")
+            notes.append(f"{head}: {LOCKS_HINT}.")
+        if self.failed:
+            notes.append(f"{_tasks(len(self.failed))} failed: {FAILED_HINT}.")
+        if self.pending_stage:
+            notes.append(f"{self.pending_stage}.")
+        return notes
 
-def status_report(graph, store, pending_stage=None, keys=None):
+    def detail_lines(self):
+        """The stale and failed tasks, listed below the table."""
+        lines = []
+        for title, locks, describe in (
+                ("Stale locks:", self.stale, lambda lock: f"{lock.holder()}: {lock.stale_reason}"),
+                ("Failed tasks:", self.failed, lambda lock: lock.error or "(no error recorded)")):
+            if not locks:
+                continue
+            lines.append(title)
+            for lock in locks[:LISTED]:
+                lines.append(f"  {lock.name} {lock.hash[:8]}  {describe(lock)}")
+            if len(locks) > LISTED:
+                lines.append(f"  ... and {len(locks) - LISTED} more (jug status --json lists "
+                             "them all)")
+        return lines
+
+    def document(self, jugfile):
+        """The JSON document of ``jug status --json`` (docs/status.md)."""
+        stale_by_name, stale_by_stage = {}, {}
+        for lock in self.stale:
+            stale_by_name.setdefault(lock.name, []).append(lock.state)
+            stale_by_stage.setdefault(lock.stage, []).append(lock.state)
+        names = sorted({name for counts in self.counts for name in counts})
+        rows = [dict(name=name, **_document_counts([self.counts[s].get(name, 0)
+                                                    for s in range(len(STATE_NAMES))],
+                                                   stale_by_name.get(name, ())))
+                for name in names]
+        totals = _document_counts([self.count(s) for s in range(len(STATE_NAMES))],
+                                  [lock.state for lock in self.stale])
+        stages = [dict(stage=stage, **_document_counts(counts, stale_by_stage.get(stage, ())))
+                  for stage, counts in enumerate(self.stage_counts)]
+        now = self.generated
+        return {
+            "format": DOCUMENT_FORMAT,
+            "version": DOCUMENT_VERSION,
+            "jugfile": jugfile,
+            "store": self.store,
+            "generated_at": iso_time(now),
+            "host": this_host(),
+            "lease_seconds": self.lease,
+            "all_finished": self.all_finished,
+            "totals": totals,
+            "names": rows,
+            "stages": {"known": len(self.stage_counts), "more_pending": self.pending_stage is not None,
+                       "stopped_at": self.stopped_at if self.pending_stage else None,
+                       "per_stage": stages},
+            "running": [dict(_lock_fields(lock), heartbeat_at=iso_time(lock.heartbeat),
+                             running_seconds=round(max(0.0, now - lock.started), 1))
+                        for lock in self.running],
+            "stale_locks": [dict(_lock_fields(lock), heartbeat_at=iso_time(lock.heartbeat),
+                                 reason=lock.stale_reason) for lock in self.stale],
+            "failed": [dict(_lock_fields(lock), error=lock.error or None) for lock in self.failed],
+            "notes": self.notes(),
+        }
+
+
+def _tasks(count):
+    return f"{count} task" + ("" if count == 1 else "s")
+
+
+def _document_counts(table_counts, stale_states):
+    """The document's counts (``stale`` apart) from the table's counts per
+    state (WAITING..FAILED) and the table states of the stale tasks."""
+    counts = list(table_counts)
+    for state in stale_states:
+        counts[state] -= 1
+    return {"tasks": sum(table_counts), "waiting": counts[WAITING], "ready": counts[READY],
+            "running": counts[RUNNING], "stale": len(stale_states),
+            "finished": counts[FINISHED], "failed": counts[FAILED]}
+
+
+def _lock_fields(lock):
+    return {"name": lock.name, "hash": lock.hash, "stage": lock.stage, "host": lock.host,
+            "pid": lock.pid, "started_at": iso_time(lock.started)}
+
+
+def duration_text(seconds):
+    """``40 s``, ``12 min``, ``3 h 05 min``, ``2 d 4 h``."""
+    seconds = int(seconds)
+    if seconds < 120:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 120:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
+
+
+def stale_reason(lock, now, lease):
+    """Why the holder of stale ``lock`` (a LockInfo) is presumed dead."""
+    if lock.host == this_host() and lock.pid > 0 and not pid_alive(lock.pid):
+        return "the process is gone"
+    return (f"no heartbeat for {duration_text(now - lock.heartbeat)} "
+            f"(the lease is {duration_text(lease)})")
+
+
+def status_report(graph, store, pending_stage=None, keys=None, *, stopped_at=None, now=None):
     """The :class:`StatusReport` of ``graph`` against ``store`` (``keys``: a
-    listing of the store's results the caller already made)."""
+    listing of the store's results the caller already made; one listing of
+    the locks is made here)."""
     if keys is None:
         keys = store.list_keys()
     locks = store.list_locks()
-    states = compute_states(graph, keys, locks)
+    now = time.time() if now is None else now
+    lease = getattr(store, "lease", DEFAULT_LEASE)
+    index_of = graph.index_of
+    task_locks = {}  # index -> LockInfo, unfinished tasks only
+    for digest, info in locks.items():
+        i = index_of(digest)
+        if i is not None and digest not in keys:
+            task_locks[i] = info
+    stale_indices = {i for i, info in task_locks.items() if info.is_stale(now, lease)}
+    live = {graph.hashes[i]: info for i, info in task_locks.items() if i not in stale_indices}
+    states = compute_states(graph, keys, live)
+    running, stale, failed = [], [], []
+    for i, info in sorted(task_locks.items()):
+        lock = TaskLock(name=graph.name(i), hash=graph.hashes[i], stage=graph.stages[i],
+                        state=states[i], host=info.host, pid=info.pid, started=info.created,
+                        heartbeat=info.heartbeat, error=info.error if info.failed else "")
+        if i in stale_indices:
+            stale.append(dataclasses.replace(lock, stale_reason=stale_reason(info, now, lease)))
+        elif info.failed:
+            failed.append(lock)
+        else:
+            running.append(lock)
+    running.sort(key=lambda lock: lock.started)
     return StatusReport(counts=tuple(count_states_by_name(graph, states)), total=len(graph),
-                        pending_stage=pending_stage)
+                        pending_stage=pending_stage, running=tuple(running), stale=tuple(stale),
+                        failed=tuple(failed), stage_counts=_counts_by_stage(graph, states),
+                        stopped_at=stopped_at, store=store.describe(), lease=lease,
+                        generated=now, states=states)
+
+
+def _counts_by_stage(graph, states):
+    """Per known stage, the number of tasks in each state (WAITING..FAILED)."""
+    import collections
+
+    stage_count = graph.stage_count()
+    if stage_count <= 1:
+        per_state = collections.Counter(states)
+        return (tuple(per_state[s] for s in range(len(STATE_NAMES))),) if len(graph) else ()
+    pairs = collections.Counter(zip(graph.stages, states))
+    return tuple(tuple(pairs[stage, s] for s in range(len(STATE_NAMES)))
+                 for stage in range(stage_count))
+
+
+def print_report(report, options, out, as_json=False):
+    """Print ``report`` as ``jug status`` does: the table (or ``--short``
+    line), the number of stages, the stale and failed tasks and the notes;
+    or, ``as_json``, the document."""
+    from jug.io import print_task_summary_table
+
+    if as_json:
+        json.dump(report.document(options.jugfile), out, indent=2)
+        out.write("\n")
+        return
+    if options.short:
+        print(report.short_line(), file=out)
+    else:
+        print_task_summary_table(options, report.groups(), file=out)
+        if len(report.stage_counts) > 1:
+            print(f"{len(report.stage_counts)} barrier stages known.", file=out)
+        for line in report.detail_lines():
+            print(line, file=out)
+    for note in report.notes():
+        print(f"Note: {note}", file=out)
 
 
 def all_finished(graph, keys):
