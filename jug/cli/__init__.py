@@ -27,6 +27,7 @@ COMMANDS = {
     "shell": ("jug.cli.shell", "Open an IPython shell with the jugfile's tasks loaded."),
     "cleanup": ("jug.cli.cleanup", "Remove results no task refers to, and stale locks."),
     "migrate": ("jug.cli.migrate", "Import the results of the original jug 2.x without recomputing."),
+    "webstatus": ("jug.cli.webstatus", "Serve a live dashboard of the run to a browser."),
 }
 
 
