@@ -249,21 +249,22 @@ def status_report(graph, store, pending_stage=None, keys=None, *, stopped_at=Non
         else:
             running.append(lock)
     running.sort(key=lambda lock: lock.started)
-    return StatusReport(counts=tuple(count_states_by_name(graph, states)), total=len(graph),
+    counts = tuple(count_states_by_name(graph, states))
+    return StatusReport(counts=counts, total=len(graph),
                         pending_stage=pending_stage, running=tuple(running), stale=tuple(stale),
-                        failed=tuple(failed), stage_counts=_counts_by_stage(graph, states),
+                        failed=tuple(failed), stage_counts=_counts_by_stage(graph, states, counts),
                         stopped_at=stopped_at, store=store.describe(), lease=lease,
                         generated=now, states=states)
 
 
-def _counts_by_stage(graph, states):
-    """Per known stage, the number of tasks in each state (WAITING..FAILED)."""
+def _counts_by_stage(graph, states, counts):
+    """Per known stage, the number of tasks in each state (WAITING..FAILED);
+    ``counts`` are those per name (the only stage's, without barriers)."""
     import collections
 
     stage_count = graph.stage_count()
     if stage_count <= 1:
-        per_state = collections.Counter(states)
-        return (tuple(per_state[s] for s in range(len(STATE_NAMES))),) if len(graph) else ()
+        return (tuple(sum(per_name.values()) for per_name in counts),) if len(graph) else ()
     pairs = collections.Counter(zip(graph.stages, states))
     return tuple(tuple(pairs[stage, s] for s in range(len(STATE_NAMES)))
                  for stage in range(stage_count))

@@ -140,13 +140,10 @@ def serve_in_thread(app):
     """Run ``app`` with uvicorn in a thread; ``(base url, stop())``."""
     import asyncio
 
-    import uvicorn
-
-    from jug.web.server import bind
+    from jug.web.server import bind, uvicorn_server
 
     sock = bind("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, log_level="warning",
-                                           lifespan="on", timeout_graceful_shutdown=1))
+    server = uvicorn_server(app)
     thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])),
                               daemon=True)
     thread.start()
@@ -373,3 +370,29 @@ def test_help_has_an_example_and_help_imports_no_web_library(tmp_path):
     listing = subprocess.run([sys.executable, "-c", script], env=jug_env(), capture_output=True,
                              text=True, check=True)
     assert "webstatus" in listing.stdout and "WEB []" in listing.stdout
+
+
+def test_ctrl_c_ends_open_event_streams_and_stops_at_once(tmp_path):
+    write(tmp_path / "jugfile.py", JUGFILE)
+    ended = []
+    with WebStatus("jugfile.py", cwd=tmp_path) as server:
+        def follow():
+            for _ in server.events():
+                pass
+            ended.append("cleanly")  # the response ended, no connection error
+
+        streams = [threading.Thread(target=follow, daemon=True) for _ in range(3)]
+        for stream in streams:
+            stream.start()
+        deadline = time.monotonic() + 30
+        while server.json("/api/live")["version"] < 3:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        started = time.monotonic()
+        assert server.stop() == 0
+        stopped_in = time.monotonic() - started
+    for stream in streams:
+        stream.join(timeout=10)
+    assert ended == ["cleanly"] * 3
+    assert stopped_in < 4, stopped_in
+    assert "Traceback" not in server.stderr and server.stdout.endswith("jug webstatus: stopped\n")

@@ -115,7 +115,14 @@ class Hub:
         self.streams = 0
         self.last_request = -float("inf")
         self.snapshot = None
+        self.closing = False
         self._changed = asyncio.Condition()
+
+    async def close(self):
+        """Make every event stream end (the server is shutting down)."""
+        async with self._changed:
+            self.closing = True
+            self._changed.notify_all()
 
     async def current(self):
         """The shared snapshot (refreshed in a thread when it is due)."""
@@ -131,14 +138,15 @@ class Hub:
                 self._changed.notify_all()
 
     async def next_after(self, version, timeout):
-        """The first snapshot newer than ``version``, or None after ``timeout``."""
+        """The first snapshot newer than ``version``, or None after
+        ``timeout`` or once closing."""
         async with self._changed:
             try:
-                await asyncio.wait_for(
-                    self._changed.wait_for(lambda: self.snapshot.version > version), timeout)
+                await asyncio.wait_for(self._changed.wait_for(
+                    lambda: self.closing or self.snapshot.version > version), timeout)
             except asyncio.TimeoutError:
                 return None
-            return self.snapshot
+            return None if self.closing else self.snapshot
 
     def watched(self):
         idle = time.monotonic() - self.last_request
@@ -198,6 +206,8 @@ def create_app(live, token=None):
                     newer = None
                     while newer is None:
                         newer = await hub.next_after(snapshot.version, KEEPALIVE)
+                        if hub.closing:
+                            return  # the server stops: end the response cleanly
                         if newer is None:
                             yield b": keep-alive\n\n"
                     snapshot = newer
@@ -228,5 +238,6 @@ def create_app(live, token=None):
         Route("/favicon.ico", no_icon),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
-    app.state.hub = hub
-    return Guard(app, token)
+    guarded = Guard(app, token)
+    guarded.hub = hub  # the server closes it first when it stops
+    return guarded

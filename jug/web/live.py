@@ -125,15 +125,15 @@ class GraphDrawing:
         self.error = None if shutil.which("dot") else GRAPHVIZ_MISSING
         self._drawn = None
         self._drawn_at = -math.inf
+        self._structure = None  # (graph identity, GroupedGraph without counts)
         self.render_seconds = 0.0
 
-    def update(self, graph, states, stopped_at, now):
+    def update(self, graph, report, stopped_at, now):
         """The groups (for the page: which SVG node is which task name),
         redrawing when due."""
         from jug.graph import STATE_NAMES
-        from jug.graph.grouping import group_by_name
 
-        grouped = group_by_name(graph, states, None, stopped_at)
+        grouped = self._grouped(graph, report, stopped_at)
         groups = [{"id": f"n{index}", "name": group.name, "stage": group.stage,
                    "tasks": group.size, "state": STATE_NAMES[group.state].lower()}
                   for index, group in enumerate(grouped.groups)]
@@ -144,6 +144,31 @@ class GraphDrawing:
             self._draw(grouped)
             self._drawn, self._drawn_at = drawn, now
         return groups
+
+    def _grouped(self, graph, report, stopped_at):
+        """The :class:`GroupedGraph` with the report's counts.  Without
+        barriers a group is a task name, so its counts are the report's and
+        only the structure (group order, sizes, edges: one pass over the
+        dependencies) is computed, once per graph."""
+        import hashlib
+
+        from jug.graph import STATE_NAMES
+        from jug.graph.grouping import group_by_name
+
+        if graph.stage_count() > 1:
+            return group_by_name(graph, report.states, None, stopped_at)
+        identity = hashlib.sha1()
+        for column in (graph.name_ids, graph.dep_indptr, graph.dep_indices):
+            identity.update(memoryview(column).cast("B"))
+        identity.update("\0".join(graph.names).encode())
+        key = (identity.digest(), stopped_at)
+        if self._structure is None or self._structure[0] != key:
+            self._structure = (key, group_by_name(graph, None, None, stopped_at))
+        structure = self._structure[1]
+        groups = tuple(dataclasses.replace(group, counts=tuple(
+            report.counts[state][group.name] for state in range(len(STATE_NAMES))))
+            for group in structure.groups)
+        return dataclasses.replace(structure, groups=groups)
 
     def _draw(self, grouped):
         from jug.graph.dot import GraphvizMissing, grouped_dot, render
@@ -223,7 +248,7 @@ class LiveStatus:
             remaining = totals["waiting"] + totals["ready"] + totals["running"] + totals["stale"]
             progress = self.throughput.summary(now, remaining)
             if self.drawing is not None:
-                groups = self.drawing.update(manifest.graph, report.states,
+                groups = self.drawing.update(manifest.graph, report,
                                              manifest.header.stopped_at, now)
         except JugError as failure:
             error = str(failure)

@@ -44,10 +44,27 @@ def page_url(host, port, token):
     return url + (f"?token={token}" if token else "")
 
 
-def serve(options, host, port, interval, out=None):
-    """``jug webstatus``: serve the dashboard; returns the exit code."""
+def uvicorn_server(app, **settings):
+    """A ``uvicorn.Server`` for ``app`` (from :func:`jug.web.app.create_app`)
+    that ends the event streams before it waits for the open connections to
+    close, so that Ctrl-C stops it at once.  ``settings`` go to
+    ``uvicorn.Config``, over quiet defaults (no access log: it would show
+    tokens)."""
     import uvicorn
 
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets=None):
+            await app.hub.close()
+            await super().shutdown(sockets=sockets)
+
+    config = dict(log_config=None, log_level="warning", access_log=False, server_header=False,
+                  lifespan="on", timeout_graceful_shutdown=5, proxy_headers=False)
+    config.update(settings)
+    return Server(uvicorn.Config(app, **config))
+
+
+def serve(options, host, port, interval, out=None):
+    """``jug webstatus``: serve the dashboard; returns the exit code."""
     from jug.project import open_project_store
     from jug.web.app import create_app
     from jug.web.live import LiveStatus
@@ -78,10 +95,7 @@ def serve(options, host, port, interval, out=None):
         if live.drawing is not None and live.drawing.error:
             print(f"jug webstatus: {live.drawing.error}", file=out)
         out.flush()
-        config = uvicorn.Config(create_app(live, token), log_config=None, log_level="warning",
-                                access_log=False, server_header=False, lifespan="on",
-                                timeout_graceful_shutdown=1, proxy_headers=False)
-        server = uvicorn.Server(config)
+        server = uvicorn_server(create_app(live, token))
         try:
             server.run(sockets=[sock])
         except KeyboardInterrupt:
