@@ -35,6 +35,9 @@ KEEPALIVE = 15.0
 #: the event stream and /api/live keep the store listed while a page asked
 #: within this many intervals
 IDLE_INTERVALS = 3
+#: with no page open, the store is still listed this often, so that the
+#: throughput has a history when a page opens
+IDLE_REFRESH = 30.0
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
 SECURITY_HEADERS = [
     (b"content-security-policy",
@@ -153,11 +156,12 @@ class Hub:
         return self.streams > 0 or idle < IDLE_INTERVALS * self.live.min_gap
 
     async def run(self):
-        """Refresh every interval while a page is open."""
+        """Refresh every interval while a page is open, and every
+        :data:`IDLE_REFRESH` seconds otherwise (the throughput's history)."""
         while True:
-            if self.watched():
-                snapshot = await asyncio.to_thread(self.live.current)
-                await self._publish(snapshot)
+            max_age = 0.0 if self.watched() else IDLE_REFRESH
+            snapshot = await asyncio.to_thread(self.live.current, max_age)
+            await self._publish(snapshot)
             await asyncio.sleep(min(self.live.min_gap, 1.0) / 2)
 
 

@@ -215,15 +215,17 @@ class LiveStatus:
         durations when refreshing costs more than a quarter of it."""
         return max(self.interval, 4 * self._cost)
 
-    def current(self):
+    def current(self, max_age=0.0):
         """The snapshot, refreshed first when it is older than
-        :attr:`min_gap` (by one caller; the others wait for it)."""
+        :attr:`min_gap` (or ``max_age``, if longer), by one caller while the
+        others wait for it."""
+        max_age = max(self.min_gap, max_age)
         snapshot = self._snapshot
-        if snapshot is not None and time.monotonic() - self._started < self.min_gap:
+        if snapshot is not None and time.monotonic() - self._started < max_age:
             return snapshot
         with self._lock:
             snapshot = self._snapshot
-            if snapshot is not None and time.monotonic() - self._started < self.min_gap:
+            if snapshot is not None and time.monotonic() - self._started < max_age:
                 return snapshot
             self._snapshot = self._refresh()
             return self._snapshot

@@ -119,8 +119,6 @@
     if (stages.more_pending) {
       text += " More tasks will appear once the tasks before " + stages.stopped_at +
               " are finished.";
-    } else if (status.all_finished) {
-      text += " All tasks are finished.";
     }
     $("stages").textContent = text;
 
@@ -271,9 +269,6 @@
         if (attribute.name.startsWith("on")) node.removeAttribute(attribute.name);
       }
     }
-    // dot's width/height are in points: let the style sheet size it
-    svg.removeAttribute("width");
-    svg.removeAttribute("height");
     const imported = document.importNode(svg, true);
     for (const node of imported.querySelectorAll("g.node")) {
       node.setAttribute("tabindex", "0");
