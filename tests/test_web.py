@@ -396,3 +396,25 @@ def test_ctrl_c_ends_open_event_streams_and_stops_at_once(tmp_path):
     assert ended == ["cleanly"] * 3
     assert stopped_in < 4, stopped_in
     assert "Traceback" not in server.stderr and server.stdout.endswith("jug webstatus: stopped\n")
+
+
+@pytest.mark.skipif(redis_server_binary() is None, reason="redis-server not installed")
+def test_a_store_that_goes_away_is_reported_and_the_last_status_kept(tmp_path):
+    write(tmp_path / "jugfile.py", JUGFILE)
+    redis_server = RedisServer().start()
+    try:
+        with WebStatus("jugfile.py", "--jugdir", redis_server.url, cwd=tmp_path,
+                       refresh=0.2) as server:
+            before = validate(server.json("/api/status"))
+            redis_server.stop()
+            deadline = time.monotonic() + 30
+            while (live := server.json("/api/live"))["error"] is None:
+                assert time.monotonic() < deadline, "the failed refresh was never reported"
+                time.sleep(0.2)
+            assert "Redis" in live["error"] and "redis-server" in live["error"]
+            assert comparable(live["status"]) == comparable(before)
+            assert comparable(server.json("/api/status")) == comparable(before)
+        assert server.stop() == 0
+        assert "jug webstatus: " in server.stderr and "Traceback" not in server.stderr
+    finally:
+        redis_server.stop()
