@@ -13,6 +13,7 @@ its error.
 
 import dataclasses
 import json
+import sys
 import time
 
 from jug.graph import (FAILED, FINISHED, READY, RUNNING, STATE_NAMES, WAITING, compute_states,
@@ -271,9 +272,10 @@ def _counts_by_stage(graph, states, counts):
 
 
 def print_report(report, options, out, as_json=False):
-    """Print ``report`` as ``jug status`` does: the table (or ``--short``
-    line), the number of stages, the stale and failed tasks and the notes;
-    or, ``as_json``, the document."""
+    """Print ``report`` as ``jug status`` does: the table, the number of
+    stages, the stale and failed tasks and the notes (``--short``: the one
+    line, the notes on stale and failed tasks on stderr); or, ``as_json``,
+    the document."""
     from jug.io import print_task_summary_table
 
     if as_json:
@@ -281,13 +283,20 @@ def print_report(report, options, out, as_json=False):
         out.write("\n")
         return
     if options.short:
-        print(report.short_line(), file=out)
-    else:
-        print_task_summary_table(options, report.groups(), file=out)
-        if len(report.stage_counts) > 1:
-            print(f"{len(report.stage_counts)} barrier stages known.", file=out)
-        for line in report.detail_lines():
-            print(line, file=out)
+        # one line, as jug 2 prints it (scripts read it); the notes about
+        # stale and failed tasks go to stderr, the pending stage's stays
+        print(report.short_line(), file=out, flush=True)
+        notes = report.notes()
+        for note in notes[:-1] if report.pending_stage else notes:
+            print(f"Note: {note}", file=sys.stderr)
+        if report.pending_stage:
+            print(f"Note: {notes[-1]}", file=out)
+        return
+    print_task_summary_table(options, report.groups(), file=out)
+    if len(report.stage_counts) > 1:
+        print(f"{len(report.stage_counts)} barrier stages known.", file=out)
+    for line in report.detail_lines():
+        print(line, file=out)
     for note in report.notes():
         print(f"Note: {note}", file=out)
 

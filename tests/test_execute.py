@@ -93,7 +93,7 @@ def test_killed_worker_leaves_a_lock_that_the_next_worker_reclaims(tmp_path):
     worker.wait(timeout=10)
     status = run_jug("status", "jugfile.py", "--short", cwd=tmp_path, check=1)
     # the lock is still there, shown as stale (its holder is dead), not active
-    assert "(none active)" in status.stdout and "1 task has a stale lock" in status.stdout
+    assert "(none active)" in status.stdout and "1 task has a stale lock" in status.stderr
     proc = run_jug("execute", "jugfile.py", "--will-cite", "--wait-cycle-time", "0.2", cwd=tmp_path,
                    env=jug_env(N=1, WORK_SLEEP=0), check=0)
     assert "stale lock" in proc.stderr

@@ -250,7 +250,7 @@ def test_the_token_is_required_beyond_the_loopback_address(tmp_path):
     # 127.0.0.2 is still this machine, but not the default address: a token is needed
     with WebStatus("jugfile.py", cwd=tmp_path, host="127.0.0.2") as server:
         assert server.token and len(server.token) >= 20
-        assert "access token" in "".join(server._lines)
+        server.wait_for_output("access token")
         for path in ("/", "/api/status", "/api/live", "/api/events", "/api/graph.svg"):
             status, headers, body = server.get(path, token=False)
             assert status == 401, (path, status)
@@ -320,7 +320,7 @@ def test_without_graphviz_the_page_says_what_to_install(tmp_path):
     write(tmp_path / "jugfile.py", JUGFILE)
     env = jug_env(PATH=str(tmp_path / "no-such-bin"))  # no dot, and python is called by path
     with WebStatus("jugfile.py", cwd=tmp_path, env=env) as server:
-        assert "Graphviz's `dot`" in "".join(server._lines)
+        server.wait_for_output("Graphviz's `dot`")
         status, _, body = server.get("/api/graph.svg")
         assert status == 503 and b"install Graphviz" in body
         live = server.json("/api/live")

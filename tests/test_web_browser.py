@@ -115,4 +115,4 @@ def test_the_page_follows_a_run_without_reload(tmp_path):
                 "document.querySelector('#totals li[data-state=finished] b').textContent === '11'")
             assert browser.evaluate("window.__loaded === performance.timeOrigin")  # no reload
             assert "All tasks are finished" in browser.evaluate(
-                "document.getElementById('stages').textContent")
+                "document.getElementById('eta').textContent")

@@ -73,6 +73,13 @@ class WebStatus:
         for line in self.process.stderr:
             self._stderr_lines.append(line)
 
+    def wait_for_output(self, text, timeout=30):
+        """Wait until ``text`` is in what the server printed on stdout."""
+        deadline = time.monotonic() + timeout
+        while text not in "".join(self._lines):
+            assert time.monotonic() < deadline, f"{text!r} not in {''.join(self._lines)!r}"
+            time.sleep(0.05)
+
     def address(self, path, token=True):
         url = self.base + path
         if token and self.token:
