@@ -3,19 +3,56 @@
 Any number of workers, in any number of processes and hosts, may run
 :func:`execute_graph` on the same graph and store at once: a task runs only
 under its store lock, and a worker re-checks that the result is absent after
-locking, so no task runs twice.  The loop keeps, per task, the number of
-unfinished dependencies; finishing a task makes its dependents ready
+locking, so no task runs twice.  Finishing a task makes its dependents ready
 (Kahn's algorithm), so picking the next task costs O(1) and a whole graph
-O(N + E).  When nothing is ready the worker looks at the tasks other workers
-hold (or lists the whole store when there are many), reclaims stale locks
-(dead holder on this host, or an expired heartbeat) and backs off
-exponentially from 10 ms up to a second (or ``wait_cycle_time``); it gives up
-after ``wait_cycle_time * nr_wait_cycles`` seconds without progress.  Fast
-tasks are claimed and saved in batches on stores where that saves round
-trips (Redis).
+O(N + E).  The graph says *what* depends on what; a runner
+(:class:`jug.runners.Runner`) says how to compute task ``i``.
 
-The graph says *what* depends on what; a ``runner`` says how to compute task
-``i`` (from live Task objects of a trace, or from a manifest).
+State
+-----
+One :class:`Worker` runs one graph (one barrier stage of ``jug execute``)
+and holds all of its mutable state.  Tasks are graph indices ``i``::
+
+    finished    bytearray   1: task i has a result (found in the store or run here)
+    failed      bytearray   1: task i raised here or its lock is marked failed;
+                            it is not tried again and its dependents cannot run
+    pending     list[int]   unfinished dependencies of task i (0: runnable)
+    ready       deque       tasks to try next; entries may be stale (finished,
+                            failed, unselected, waiting): skipped when taken
+    blocked     set[int]    tasks whose lock another worker holds
+    selected    bytes       1: task i matches --name/--pattern (all 1 without)
+    batch_size  int         tasks claimed at once: 1, doubled up to _MAX_BATCH
+                            on batched stores (Redis) while tasks are fast
+    idle_since  float|None  monotonic time since which nothing progressed
+    backoff     float       the next sleep while waiting for other workers
+    any_failed  bool        some task raised in this worker
+
+What lasts across stages (for the final table) is an :class:`ExecutionState`::
+
+    executed     Counter    tasks run here, per name
+    loaded       Counter    tasks found finished, per name (each hash once)
+    seen_loaded  set[str]   hashes already counted in ``loaded``
+    failed       set[str]   hashes of the tasks that raised here
+    errors       list       (name, hash, formatted traceback) per failure
+
+Transitions
+-----------
+:meth:`Worker.run` repeats:
+
+1. :meth:`~Worker.next_batch` takes runnable tasks from ``ready``;
+   :meth:`~Worker.claim` locks them in the store (BUSY: ``blocked``; DONE:
+   finished elsewhere; claimed: ours) and :meth:`~Worker.run_batch` runs the
+   claimed ones and saves their results together; :meth:`~Worker.finish`
+   makes dependents ready.
+2. When ``ready`` is empty and some selected task is neither finished nor
+   blocked by a failure, :meth:`~Worker.poll_held` looks at the tasks others
+   hold (or lists the whole store when there are many): done elsewhere,
+   released (try it here), failed, or stale (dead holder on this host or an
+   expired heartbeat: reclaimed).
+3. Still nothing to do: :meth:`~Worker.back_off` sleeps, from 10 ms up to a
+   second (or ``wait_cycle_time``), and retries the blocked tasks; the worker
+   gives up after ``wait_cycle_time * nr_wait_cycles`` seconds without
+   progress, as jug does.
 """
 
 import collections
@@ -26,9 +63,8 @@ import sys
 import time
 
 from jug.errors import JugError
-from jug.store.base import BUSY, DONE, DamagedResult, exception_line
 from jug.hooks import has_hooks, jug_hook
-
+from jug.store.base import BUSY, DONE, DamagedResult, exception_line
 
 
 def _log():
@@ -54,11 +90,8 @@ class ExecuteOptions:
 
 
 class ExecutionState:
-    """Mutable bookkeeping of one ``jug execute`` (across barrier stages).
-
-    ``executed`` and ``loaded`` count tasks per name (run here / found done);
-    ``failed`` holds the hashes of tasks that raised here; ``errors`` the
-    (task name, hash, formatted traceback) of each."""
+    """What one ``jug execute`` keeps across barrier stages (fields in the
+    module docstring)."""
 
     def __init__(self):
         self.executed = collections.Counter()
@@ -128,122 +161,186 @@ _MAX_BATCH = 64
 
 
 def execute_graph(graph, runner, store, options, state, heartbeat_period=60.0):
-    """Run every runnable task of ``graph`` that nobody else has run.
+    """Run every runnable task of ``graph`` that nobody else has run; returns
+    a :class:`StageOutcome`.  ``runner`` computes the tasks
+    (:class:`jug.runners.Runner`); ``state`` collects counts and failures
+    across calls (barrier stages)."""
+    return Worker(graph, runner, store, options, state, heartbeat_period).run()
 
-    ``--wait-cycle-time`` bounds how long the worker sleeps between looks
-    at tasks held elsewhere; it gives up after ``wait_cycle_time *
-    nr_wait_cycles`` seconds without progress, as jug does.
 
-    The runner (:class:`TraceRunner`, or ``ManifestRunner`` of
-    :mod:`jug.compiler.manifest`) knows how to compute a task:
-    ``run(i, debug)`` computes task ``i`` (its dependencies are finished),
-    ``task(i)`` is the object hooks receive, ``unloaded_dependencies(i)``
-    the dependency tasks whose results are not in memory (loaded in one batch
-    first) and ``forget_dependencies(i)`` drops them again
-    (``--aggressive-unload``)."""
-    n = len(graph)
-    hashes = graph.hashes
-    indptr, indices = graph.dep_indptr, graph.dep_indices
-    selected = _selection(graph, options.select)
-    finished = bytearray(n)
-    failed_here = bytearray(n)
-    pending = [0] * n
-    for i in range(n):
-        pending[i] = indptr[i + 1] - indptr[i]
+class Worker:
+    """The state of one worker on one graph (the layout is in the module
+    docstring) and its transitions."""
 
-    ready = collections.deque()
+    def __init__(self, graph, runner, store, options, totals, heartbeat_period=60.0):
+        self.graph = graph
+        self.runner = runner
+        self.store = store
+        self.options = options
+        self.totals = totals
+        self.hashes = graph.hashes
+        n = len(graph)
+        indptr = graph.dep_indptr
+        self.finished = bytearray(n)
+        self.failed = bytearray(n)
+        self.pending = [indptr[i + 1] - indptr[i] for i in range(n)]
+        self.ready = collections.deque()
+        self.blocked = set()
+        self.selected = _selection(graph, options.select)
+        self.batch_size = 1
+        self.batched_store = getattr(store, "batched", False)
+        self.idle_since = None
+        self.backoff = _FIRST_BACKOFF
+        self.budget = options.wait_cycle_time * options.nr_wait_cycles
+        self.any_failed = False
+        self.heartbeat = _Heartbeat(store, heartbeat_period)
 
-    def mark_finished(i):
-        finished[i] = 1
-        for dependent in graph.dependents(i):
+    # -- the loop -------------------------------------------------------------
+
+    def run(self):
+        """Run until nothing is left that this worker could run."""
+        self.start()
+        while True:
+            if self.run_ready():
+                self.idle_since = None
+                self.backoff = _FIRST_BACKOFF
+            if not self.work_left():
+                return self.outcome(gave_up=False)
+            progressed = self.poll_held()
+            if self.ready or progressed:
+                continue
+            if not self.blocked:
+                # nothing is running anywhere that we know of: the rest depends on failures
+                return self.outcome(gave_up=True)
+            if not self.back_off():
+                _log().info("No tasks can be run!")
+                return StageOutcome(all_finished=False, gave_up=True, failed=self.any_failed)
+
+    def start(self):
+        """Mark what the store already holds finished and fill ``ready``."""
+        keys = self.store.list_keys()
+        hashes = self.hashes
+        for i in range(len(hashes)):
+            if hashes[i] in keys:
+                self.note_loaded(i)
+                self.finish(i)
+        pending, finished, ready = self.pending, self.finished, self.ready
+        for i in range(len(hashes)):
+            if pending[i] == 0 and not finished[i]:
+                ready.append(i)
+        # Start at a different place in the ready list in each worker so that
+        # workers do not all contend for the same first tasks.
+        if len(ready) > 1:
+            ready.rotate(-random.Random(os.getpid() ^ int(time.time() * 1000)).randrange(len(ready)))
+
+    def run_ready(self):
+        """Claim and run batches until ``ready`` is empty; True if anything
+        was claimed or found finished."""
+        progressed = False
+        ready = self.ready
+        while ready:
+            batch = self.next_batch()
+            if not batch:
+                continue
+            claimed, found = self.claim(batch)
+            progressed = progressed or found
+            if not claimed:
+                if self.batched_store:
+                    self.batch_size = min(self.batch_size * 2, _MAX_BATCH)  # answering costs little
+                continue
+            started = time.perf_counter()
+            self.run_batch(claimed)
+            if self.batched_store and not has_hooks("execute.task-executed1"):
+                per_task = (time.perf_counter() - started) / len(claimed)
+                if per_task < _FAST_TASK:
+                    self.batch_size = min(self.batch_size * 2, _MAX_BATCH)
+                else:
+                    self.batch_size = 1
+        return progressed
+
+    # -- transitions ----------------------------------------------------------
+
+    def finish(self, i):
+        """Task ``i`` has a result: its dependents may become ready."""
+        self.finished[i] = 1
+        pending, finished, ready = self.pending, self.finished, self.ready
+        for dependent in self.graph.dependents(i):
             pending[dependent] -= 1
             if pending[dependent] == 0 and not finished[dependent]:
                 ready.appendleft(dependent)
 
-    def unmark_finished(i):
-        finished[i] = 0
-        for dependent in graph.dependents(i):
-            if not finished[dependent]:
-                pending[dependent] += 1
-        ready.appendleft(i)
+    def unfinish(self, i):
+        """Task ``i``'s result is gone (damaged): run it again first."""
+        self.finished[i] = 0
+        for dependent in self.graph.dependents(i):
+            if not self.finished[dependent]:
+                self.pending[dependent] += 1
+        self.ready.appendleft(i)
 
-    def note_loaded(i):
-        if hashes[i] not in state.seen_loaded:
-            state.seen_loaded.add(hashes[i])
-            state.loaded[graph.name(i)] += 1
+    def note_loaded(self, i):
+        """Count task ``i`` as found finished (once per hash and execute)."""
+        digest = self.hashes[i]
+        if digest not in self.totals.seen_loaded:
+            self.totals.seen_loaded.add(digest)
+            self.totals.loaded[self.graph.name(i)] += 1
 
-    keys = store.list_keys()
-    for i in range(n):
-        if hashes[i] in keys:
-            note_loaded(i)
-            mark_finished(i)
-    for i in range(n):
-        if pending[i] == 0 and not finished[i]:
-            ready.append(i)
-    # Start at a different place in the ready list in each worker so that
-    # workers do not all contend for the same first tasks.
-    if len(ready) > 1:
-        ready.rotate(-random.Random(os.getpid() ^ int(time.time() * 1000)).randrange(len(ready)))
+    def next_batch(self):
+        """Up to ``batch_size`` runnable tasks taken from ``ready``."""
+        ready, finished, failed, pending = self.ready, self.finished, self.failed, self.pending
+        selected, failed_before = self.selected, self.totals.failed
+        batch = []
+        while ready and len(batch) < self.batch_size:
+            i = ready.popleft()
+            if finished[i] or failed[i] or pending[i] or not selected[i] or i in batch:
+                continue
+            if self.hashes[i] in failed_before:
+                failed[i] = 1
+                continue
+            batch.append(i)
+        return batch
 
-    heartbeat = _Heartbeat(store, heartbeat_period)
-    blocked = set()
-    budget = options.wait_cycle_time * options.nr_wait_cycles
-    idle_since = None
-    backoff = _FIRST_BACKOFF
-    any_failed = False
+    def claim(self, batch):
+        """Lock ``batch`` in the store: ``(claimed tasks, progressed)``.
+        Tasks held elsewhere become ``blocked``; tasks found done, finished."""
+        claims = self.store.claim_many([self.hashes[i] for i in batch])
+        claimed = []
+        progressed = False
+        for i, claim in zip(batch, claims):
+            if claim == BUSY:
+                self.blocked.add(i)
+                continue
+            self.blocked.discard(i)
+            if claim == DONE:
+                self.note_loaded(i)
+                self.finish(i)
+            else:
+                claimed.append(i)
+            progressed = True
+        return claimed, progressed
 
-    batch_size = 1
-    batched_store = getattr(store, "batched", False)
-
-    def run_batch(batch):
+    def run_batch(self, batch):
         """Run claimed tasks ``batch`` one after the other, then save their
         results together; whatever happens, no claimed lock is left behind."""
-        nonlocal any_failed
+        hashes, runner, store = self.hashes, self.runner, self.store
         outputs = []
         unsaved = list(batch)
-        heartbeat.hold([hashes[i] for i in batch])
+        self.heartbeat.hold([hashes[i] for i in batch])
         try:
             for i in batch:
-                digest = hashes[i]
                 try:
                     task = runner.task(i)
                     jug_hook("execute.task-pre-execute", (task,))
                     _preload(store, runner.unloaded_dependencies(i))
-                    outputs.append((i, task, runner.run(i, debug=options.debug)))
+                    outputs.append((i, task, runner.run(i, debug=self.options.debug)))
                 except DamagedResult as error:
-                    # a dependency's result was torn or damaged: recompute it first
-                    damaged = graph.index_of(error.key)
-                    if damaged is None or not finished[damaged]:
-                        raise
-                    print(f"jug: the result of {graph.name(damaged)} ({error.where}) is "
-                          f"damaged ({error.reason}); computing it again", file=sys.stderr)
-                    store.remove(error.key)
-                    unmark_finished(damaged)  # task i runs again once it is recomputed
-                    store.unlock(digest)
+                    self.recompute_damaged(i, error)
                     unsaved.remove(i)
                 except Exception as error:
-                    any_failed = True
-                    failed_here[i] = 1
-                    state.failed.add(digest)
-                    import traceback
-
-                    text = "".join(traceback.format_exception(type(error), error,
-                                                              error.__traceback__))
-                    state.errors.append((graph.name(i), digest, text))
-                    if options.keep_failed:
-                        store.fail(digest, exception_line(error))  # the failed lock stays
-                    else:
-                        store.unlock(digest)
+                    text = self.record_failure(i, error)
                     unsaved.remove(i)
-                    if options.pdb:
-                        _post_mortem(error)
-                    message = _failure_message(graph.name(i), digest, text,
-                                               bool(graph.dependents(i)))
-                    if not options.keep_going:
-                        raise TaskFailed(message) from error
-                    print(message, file=sys.stderr)
+                    self.report_failure(i, error, text)
         finally:
-            heartbeat.release()
+            self.heartbeat.release()
             # save what was computed, even when leaving early (an error, an exit
             # check, SIGTERM); release the locks of what was not
             try:
@@ -255,109 +352,128 @@ def execute_graph(graph, runner, store, options, state, heartbeat_period=60.0):
                 for i in unsaved:
                     store.unlock(hashes[i])
         for i, task, _ in outputs:
-            state.executed[graph.name(i)] += 1
-            mark_finished(i)
-            if options.aggressive_unload:
+            self.totals.executed[self.graph.name(i)] += 1
+            self.finish(i)
+            if self.options.aggressive_unload:
                 runner.forget_dependencies(i)
             jug_hook("execute.task-executed1", (task,))
 
-    while True:
-        progressed = False
-        while ready:
-            batch = []
-            while ready and len(batch) < batch_size:
-                i = ready.popleft()
-                if finished[i] or failed_here[i] or pending[i] or not selected[i] or i in batch:
-                    continue
-                if hashes[i] in state.failed:
-                    failed_here[i] = 1
-                    continue
-                batch.append(i)
-            if not batch:
-                continue
-            claims = store.claim_many([hashes[i] for i in batch])
-            claimed = []
-            for i, claim in zip(batch, claims):
-                if claim == BUSY:
-                    blocked.add(i)
-                    continue
-                blocked.discard(i)
-                if claim == DONE:
-                    note_loaded(i)
-                    mark_finished(i)
-                else:
-                    claimed.append(i)
-                progressed = True
-            if not claimed:
-                if batched_store:
-                    batch_size = min(batch_size * 2, _MAX_BATCH)  # answering costs little
-                continue
-            started = time.perf_counter()
-            run_batch(claimed)
-            if batched_store and not has_hooks("execute.task-executed1"):
-                per_task = (time.perf_counter() - started) / len(claimed)
-                if per_task < _FAST_TASK:
-                    batch_size = min(batch_size * 2, _MAX_BATCH)
-                else:
-                    batch_size = 1
+    def recompute_damaged(self, i, error):
+        """A dependency of claimed task ``i`` has a torn or damaged result:
+        remove it, release ``i`` and compute the dependency again first."""
+        damaged = self.graph.index_of(error.key)
+        if damaged is None or not self.finished[damaged]:
+            raise error
+        print(f"jug: the result of {self.graph.name(damaged)} ({error.where}) is "
+              f"damaged ({error.reason}); computing it again", file=sys.stderr)
+        self.store.remove(error.key)
+        self.unfinish(damaged)  # task i runs again once it is recomputed
+        self.store.unlock(self.hashes[i])
 
-        if progressed:
-            idle_since = None
-            backoff = _FIRST_BACKOFF
-        # Anything left that could still run (here or elsewhere)?
-        if not _work_left(graph, finished, failed_here, selected, state):
-            return StageOutcome(all_finished=_all_finished(finished, selected),
-                                gave_up=False, failed=any_failed)
-        # Learn what happened to the tasks others hold.  Every unfinished task
-        # we could run waits, directly or not, on one of them (or on a
-        # failure), so looking at those few suffices, except when a selection
-        # leaves tasks we never try: then list the whole store.
+    def record_failure(self, i, error):
+        """Claimed task ``i`` raised: count it and release its lock (or keep
+        it, marked failed, with ``--keep-failed``); returns the traceback."""
+        import traceback
+
+        digest = self.hashes[i]
+        self.any_failed = True
+        self.failed[i] = 1
+        self.totals.failed.add(digest)
+        text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        self.totals.errors.append((self.graph.name(i), digest, text))
+        if self.options.keep_failed:
+            self.store.fail(digest, exception_line(error))  # the failed lock stays
+        else:
+            self.store.unlock(digest)
+        return text
+
+    def report_failure(self, i, error, text):
+        """Say that task ``i`` raised; stop (TaskFailed) unless ``--keep-going``."""
+        if self.options.pdb:
+            _post_mortem(error)
+        message = _failure_message(self.graph.name(i), self.hashes[i], text,
+                                   bool(self.graph.dependents(i)))
+        if not self.options.keep_going:
+            raise TaskFailed(message) from error
+        print(message, file=sys.stderr)
+
+    def poll_held(self):
+        """Learn what happened to the tasks others hold; True if some were
+        found finished.
+
+        Every unfinished task we could run waits, directly or not, on one of
+        them (or on a failure), so looking at those few suffices, except when
+        a selection leaves tasks we never try: then list the whole store."""
+        hashes, blocked = self.hashes, self.blocked
         watched = sorted(blocked)
-        if options.select is None and len(watched) <= _WATCH_EACH:
-            present = store.exists_many([hashes[i] for i in watched])
+        if self.options.select is None and len(watched) <= _WATCH_EACH:
+            present = self.store.exists_many([hashes[i] for i in watched])
             done_elsewhere = [i for i, ok in zip(watched, present) if ok]
         else:
-            keys = store.list_keys()
-            done_elsewhere = [i for i in range(n) if not finished[i] and hashes[i] in keys]
+            keys = self.store.list_keys()
+            done_elsewhere = [i for i in range(len(hashes))
+                              if not self.finished[i] and hashes[i] in keys]
         for i in done_elsewhere:
             blocked.discard(i)
-            note_loaded(i)
-            mark_finished(i)
-            progressed = True
+            self.note_loaded(i)
+            self.finish(i)
         if len(blocked) <= _WATCH_EACH:
-            locks = {hashes[i]: store.lock_info(hashes[i]) for i in blocked}
+            locks = {hashes[i]: self.store.lock_info(hashes[i]) for i in blocked}
         else:
-            locks = store.list_locks()
+            locks = self.store.list_locks()
         for i in list(blocked):
             lock = locks.get(hashes[i])
             if lock is None:
-                ready.append(i)  # released without a result: try it ourselves
+                self.ready.append(i)  # released without a result: try it ourselves
                 blocked.discard(i)
             elif lock.failed:
-                failed_here[i] = 1
+                self.failed[i] = 1
                 blocked.discard(i)
-            elif lock.is_stale() and store.break_stale_lock(hashes[i]):
-                print(f"jug: reclaimed the stale lock of {graph.name(i)} (held by "
+            elif lock.is_stale() and self.store.break_stale_lock(hashes[i]):
+                print(f"jug: reclaimed the stale lock of {self.graph.name(i)} (held by "
                       f"{lock.host or 'an unknown host'} pid {lock.pid})", file=sys.stderr)
-                ready.append(i)
+                self.ready.append(i)
                 blocked.discard(i)
-        if ready or progressed:
-            continue
-        if not blocked:
-            # nothing is running anywhere that we know of: the rest depends on failures
-            return StageOutcome(all_finished=_all_finished(finished, selected), gave_up=True,
-                                failed=any_failed)
+        return bool(done_elsewhere)
+
+    def back_off(self):
+        """Sleep before looking at the blocked tasks again; False once the
+        worker has waited ``wait_cycle_time * nr_wait_cycles`` seconds
+        without progress."""
         now = time.monotonic()
-        if idle_since is None:
-            idle_since = now
-        elif now - idle_since >= budget:
-            _log().info("No tasks can be run!")
-            return StageOutcome(all_finished=False, gave_up=True, failed=any_failed)
-        time.sleep(backoff)
-        backoff = min(backoff * 1.5, options.wait_cycle_time, _MAX_BACKOFF)
-        for i in list(blocked):
-            ready.append(i)
-        blocked.clear()
+        if self.idle_since is None:
+            self.idle_since = now
+        elif now - self.idle_since >= self.budget:
+            return False
+        time.sleep(self.backoff)
+        self.backoff = min(self.backoff * 1.5, self.options.wait_cycle_time, _MAX_BACKOFF)
+        self.ready.extend(self.blocked)
+        self.blocked.clear()
+        return True
+
+    # -- questions ------------------------------------------------------------
+
+    def work_left(self):
+        """Is there a selected, unfinished task not blocked by a failure?"""
+        n = len(self.hashes)
+        finished, failed, selected = self.finished, self.failed, self.selected
+        blocked_by_failure = bytearray(n)
+        indptr, indices = self.graph.dep_indptr, self.graph.dep_indices
+        for i in range(n):
+            if failed[i]:
+                blocked_by_failure[i] = 1
+                continue
+            for k in range(indptr[i], indptr[i + 1]):
+                if blocked_by_failure[indices[k]]:
+                    blocked_by_failure[i] = 1
+                    break
+        return any(selected[i] and not finished[i] and not blocked_by_failure[i]
+                   for i in range(n))
+
+    def outcome(self, gave_up):
+        finished, selected = self.finished, self.selected
+        all_finished = all(finished[i] for i in range(len(finished)) if selected[i])
+        return StageOutcome(all_finished=all_finished, gave_up=gave_up, failed=self.any_failed)
 
 
 def _preload(store, tasks):
@@ -376,26 +492,6 @@ def _selection(graph, select):
     return bytes(1 if matches[graph.name_ids[i]] else 0 for i in range(n))
 
 
-def _work_left(graph, finished, failed_here, selected, state):
-    """Is there a selected, unfinished task not blocked by a failure?"""
-    n = len(graph)
-    blocked_by_failure = bytearray(n)
-    indptr, indices = graph.dep_indptr, graph.dep_indices
-    for i in range(n):
-        if failed_here[i]:
-            blocked_by_failure[i] = 1
-            continue
-        for k in range(indptr[i], indptr[i + 1]):
-            if blocked_by_failure[indices[k]]:
-                blocked_by_failure[i] = 1
-                break
-    return any(selected[i] and not finished[i] and not blocked_by_failure[i] for i in range(n))
-
-
-def _all_finished(finished, selected):
-    return all(finished[i] for i in range(len(finished)) if selected[i])
-
-
 def _failure_message(name, digest, text, has_dependents):
     message = f"jug: task {name} (hash {digest}) raised an exception:\n{text.rstrip()}"
     if has_dependents:
@@ -409,31 +505,3 @@ def _post_mortem(error):
     except ImportError:
         from pdb import Pdb as debugger_class
     debugger_class().interaction(None, error.__traceback__)
-
-
-class TraceRunner:
-    """Computes tasks from the live Task objects of a trace."""
-
-    def __init__(self, tasks):
-        self.tasks = tasks
-
-    def task(self, i):
-        return self.tasks[i]
-
-    def run(self, i, debug=False):
-        from jug.task import compute_checked
-
-        task = self.tasks[i]
-        if debug:
-            result = compute_checked(task.name, task.args, task.kwargs, task.compute)
-        else:
-            result = task.compute()
-        task._result = result
-        return result
-
-    def forget_dependencies(self, i):
-        for dep in self.tasks[i]._dependencies:
-            dep.unload()
-
-    def unloaded_dependencies(self, i):
-        return [dep for dep in self.tasks[i]._dependencies if not dep.is_loaded()]

@@ -107,14 +107,15 @@ def make_runner(options, store, manifest, trace):
     """How to compute tasks: the live trace if we have one, else the
     manifest's payload (re-running the jugfile only when the payload could
     not be pickled).  Returns ``(graph, runner)``."""
-    from jug.execution import TraceRunner
+    from jug.runners import TraceRunner
 
     if trace is not None:
         return trace.graph, TraceRunner(trace.tasks)
     header = manifest.header
     data = store.get_blob(header.payload) if header.payload else None
     if data is not None:
-        from jug.compiler.manifest import ManifestRunner, decode_payload
+        from jug.compiler.manifest import decode_payload
+        from jug.runners import ManifestRunner
 
         payload, stubs = decode_payload(data, manifest.graph, store)
         return manifest.graph, ManifestRunner(manifest.graph, payload, stubs)
