@@ -482,7 +482,7 @@ def test_to_networkx_of_a_selection(tmp_path):
 def test_graph_command_module_imports_neither_graphviz_nor_networkx():
     import sys
 
-    script = ("import sys, jug.cli.graph, jug.graph.draw; "
+    script = ("import sys, jug.cli.graph, jug.project.draw; "
               "print(sorted(m for m in ('graphviz', 'networkx') if m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", script], env=jug_env(), capture_output=True,
                           text=True, timeout=60)
@@ -494,3 +494,23 @@ def _manifest_tasks(directory):
     import json
 
     return json.loads(invoke("compile", "jugfile.py", "--json", cwd=directory).stdout)["tasks"]
+
+
+def test_select_tasks_follows_dependencies_or_dependents():
+    #   f.a   f.b
+    #     \   / \
+    #      f.c   g.d
+    #        \
+    #        g.e
+    from jug.graph import TaskGraphBuilder, select_tasks
+
+    builder = TaskGraphBuilder()
+    for letter, name, deps in (("a", "f.a", ""), ("b", "f.b", ""), ("c", "f.c", "ab"),
+                               ("d", "g.d", "b"), ("e", "g.e", "c")):
+        builder.add(letter * 40, name, [d * 40 for d in deps])
+    graph = builder.build()
+    assert select_tasks(graph, lambda name: name == "f.c", downstream=False) == [0, 1, 2]
+    assert select_tasks(graph, lambda name: name == "f.c", downstream=True) == [2, 4]
+    assert select_tasks(graph, lambda name: name.startswith("g."), downstream=False) == [0, 1, 2, 3, 4]
+    assert select_tasks(graph, lambda name: name == "f.b", downstream=True) == [1, 2, 3, 4]
+    assert select_tasks(graph, lambda name: False, downstream=True) == []

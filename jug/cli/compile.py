@@ -25,7 +25,7 @@ def command(as_json, check_determinism, **params):
         jug compile primes.py
         jug compile primes.py --json > graph.json
     """
-    from jug.compiler.commands import compile_command
+    from jug.project.compile import compile_command
 
     raise SystemExit(compile_command(common_options(**params), as_json=as_json,
                                      check_determinism=check_determinism))

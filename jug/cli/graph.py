@@ -3,7 +3,7 @@
 import click
 
 from jug.cli.options import common_options, jugfile_arguments, report_errors
-from jug.graph.draw import DEFAULT_MAX_NODES, FORMATS
+from jug.project.draw import DEFAULT_MAX_NODES, FORMATS
 
 
 @click.command("graph")
@@ -52,7 +52,7 @@ def command(dot_to_stdout, output, file_format, full, max_nodes, name, pattern, 
         jug graph jugfile.py --full --name count_words -o part.svg
         jug graph jugfile.py --format graphml -o tasks.graphml --full
     """
-    from jug.graph.draw import STDOUT, GraphRequest, draw_graph
+    from jug.project.draw import STDOUT, GraphRequest, draw_graph
 
     if dot_to_stdout:
         if output not in (None, STDOUT):

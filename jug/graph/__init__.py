@@ -189,6 +189,19 @@ def closure(graph, seeds, downstream=True):
     return sorted(seen)
 
 
+def select_tasks(graph, matcher, *, downstream):
+    """The tasks whose name ``matcher`` accepts, with everything they depend
+    on (or, ``downstream``, everything that depends on them): sorted
+    indices, empty when no name matches.  ``matcher`` is called once per
+    distinct name."""
+    matching = {name_id for name_id, name in enumerate(graph.names) if matcher(name)}
+    if not matching:
+        return []
+    name_ids = graph.name_ids
+    seeds = [i for i in range(len(graph)) if name_ids[i] in matching]
+    return closure(graph, seeds, downstream=downstream)
+
+
 def toposort(graph):
     """A topological order (dependencies first): creation order already is one."""
     return range(len(graph))

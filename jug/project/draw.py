@@ -167,21 +167,20 @@ def _write_stdout(out, data, file_format):
 def _selected_tasks(graph, request):
     """Sorted task indices kept by ``--name``/``--pattern`` with their
     upstream (or ``--downstream``) closure; None when there is no selection."""
-    from jug.graph import closure
+    from jug.graph import select_tasks
     from jug.selection import matcher_from_options
 
     matches = matcher_from_options(request.name, request.pattern)
     if matches is None:
         return None
-    matching = {i for i, task_name in enumerate(graph.names) if matches(task_name)}
-    seeds = [i for i in range(len(graph)) if graph.name_ids[i] in matching]
-    if not seeds:
+    tasks = select_tasks(graph, matches, downstream=request.downstream)
+    if not tasks:
         given = " ".join(f"{flag} {value!r}" for flag, value in
                          (("--name", request.name), ("--pattern", request.pattern))
                          if value is not None)
         names = ", ".join(sorted(graph.names)) or "none"
         raise JugError(f"jug graph: no task matches {given} (task names: {names})")
-    return closure(graph, seeds, downstream=request.downstream)
+    return tasks
 
 
 def _grouped(graph, states, tasks, stopped_at):

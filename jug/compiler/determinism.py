@@ -1,89 +1,13 @@
-"""``jug compile``: trace, save, summarise; and the dynamic determinism check."""
+"""``jug compile --check-determinism``: trace twice in child processes
+(different ``PYTHONHASHSEED``, clock shifted by days) and compare the task
+hashes, naming the tasks and arguments that differ."""
 
-import collections
 import json
 import os
 import subprocess
 import sys
 
 from jug.errors import JugError
-
-
-def check_syntax(jugfile):
-    """Compile the jugfile before anything runs: a syntax error is a
-    JugfileError with file, line and caret."""
-    from jug.compiler.trace import read_jugfile
-
-    read_jugfile(jugfile)
-
-
-def compile_command(options, as_json=False, check_determinism=False, out=None):
-    """Trace ``options.jugfile`` into a manifest; print a summary (or the JSON
-    manifest); returns the exit code."""
-    from jug.compiler.build import compile_jugfile
-    from jug.store import open_store
-
-    out = out or sys.stdout
-    check_syntax(options.jugfile)
-    if check_determinism:
-        return determinism_command(options, out)
-    import contextlib
-
-    # With --json, stdout is the manifest: what the jugfile prints goes to stderr.
-    quiet = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
-    with open_store(options.jugdir) as store, quiet:
-        result = compile_jugfile(options.jugfile, store, options.argv)
-        where = _blob_location(store, result.blob_name)
-    manifest = result.manifest
-    if as_json:
-        json.dump(manifest.to_json(), out, indent=1)
-        out.write("\n")
-        return 0
-    for line in summary_lines(manifest, result, where):
-        print(line, file=out)
-    return 0
-
-
-def _blob_location(store, blob_name):
-    path = getattr(store, "path", None)
-    if isinstance(path, str):
-        return os.path.join(path, "blobs", blob_name)
-    return f"{store.describe()} (blob {blob_name})"
-
-
-def summary_lines(manifest, result, where):
-    graph = manifest.graph
-    header = manifest.header
-    per_name = collections.Counter(graph.name(i) for i in range(len(graph)))
-    stages = graph.stage_count()
-    lines = [f"Compiled {header.jugfile}: {len(graph)} tasks, {graph.edge_count} dependencies, "
-             f"{stages} stage{'s' if stages != 1 else ''} in {result.seconds:.2f} s"]
-    width = max((len(str(c)) for c in per_name.values()), default=1)
-    for name, count in sorted(per_name.items(), key=lambda item: (-item[1], item[0])):
-        lines.append(f"  {count:>{width}}  {name}")
-    lines.append(f"Inputs fingerprinted: {len(header.inputs)}")
-    if header.stopped_at:
-        lines.append(f"Stopped at {header.stopped_at}: more tasks will appear once the "
-                     "tasks before it are finished.")
-    if header.fallbacks:
-        kinds = ", ".join(f"{name} ({count})" for name, count in header.fallbacks)
-        lines.append(f"Warning: arguments hashed by pickling (fragile across versions): {kinds}")
-    if header.payload_error:
-        lines.append(f"Warning: {header.payload_error}")
-    lines.append(f"Manifest: {where} ({_size(result.manifest_bytes)}; payload "
-                 f"{_size(result.payload_bytes)})")
-    return lines
-
-
-def _size(n):
-    for unit in ("B", "kB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n} B"
-
-
-# -- the dynamic determinism check -----------------------------------------------
 
 _PROBE = r"""
 import datetime, json, os, sys, time
@@ -110,7 +34,7 @@ class _ShiftedDate(datetime.date):
         return (_datetime.now() + _delta).date()
 datetime.datetime = _ShiftedDatetime
 datetime.date = _ShiftedDate
-from jug.compiler.commands import _probe_main
+from jug.compiler.determinism import _probe_main
 _probe_main(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:])
 """
 

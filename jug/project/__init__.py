@@ -1,8 +1,12 @@
 """The library functions behind the commands: open the store, get a fresh
 manifest of the jugfile, and run, report or check its tasks.
 
-Each command-line command calls exactly one function here.  None of them
-runs the jugfile while its manifest is fresh.
+Each command-line command calls exactly one function of this package:
+:func:`print_status`, :func:`check`, :func:`sleep_until`, :func:`execute`
+and :func:`invalidate` here, :func:`jug.project.compile.compile_command`
+and :func:`jug.project.draw.draw_graph` in their own modules (imported only
+by their commands).  None of them runs the jugfile while its manifest is
+fresh.
 """
 
 import sys
@@ -198,7 +202,7 @@ Use the --will-cite option to suppress this message
 def invalidate(options, name=None, pattern=None, out=None):
     """``jug invalidate``: remove the results of the tasks matching
     ``name``/``pattern`` and of everything downstream of them."""
-    from jug.graph import closure
+    from jug.graph import select_tasks
     from jug.io import print_task_summary_table
     from jug.selection import matcher_from_options
 
@@ -207,12 +211,10 @@ def invalidate(options, name=None, pattern=None, out=None):
     with open_project_store(options) as store:
         manifest, _ = load_manifest(options, store)
         graph = manifest.graph
-        matching_names = {i for i, task_name in enumerate(graph.names) if matches(task_name)}
-        seeds = [i for i in range(len(graph)) if graph.name_ids[i] in matching_names]
-        if not seeds:
+        doomed = select_tasks(graph, matches, downstream=True)
+        if not doomed:
             print("No results invalidated.", file=out)
             return 0
-        doomed = closure(graph, seeds, downstream=True)
         removed = store.remove_many([graph.hashes[i] for i in doomed])
     if not removed:
         print("Tasks invalidated, but no results removed", file=out)

@@ -1,0 +1,77 @@
+"""``jug compile``: trace the jugfile, save its manifest, print a summary
+(or the manifest as JSON), or run the dynamic determinism check."""
+
+import collections
+import json
+import os
+import sys
+
+
+def compile_command(options, as_json=False, check_determinism=False, out=None):
+    """Trace ``options.jugfile`` into a manifest; print a summary (or the JSON
+    manifest); returns the exit code."""
+    from jug.compiler.build import compile_jugfile
+    from jug.compiler.trace import read_jugfile
+    from jug.project import open_project_store
+
+    out = out or sys.stdout
+    read_jugfile(options.jugfile)  # a syntax error is reported before anything runs
+    if check_determinism:
+        from jug.compiler.determinism import determinism_command
+
+        return determinism_command(options, out)
+    import contextlib
+
+    # With --json, stdout is the manifest: what the jugfile prints goes to stderr.
+    quiet = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
+    with open_project_store(options) as store, quiet:
+        result = compile_jugfile(options.jugfile, store, options.argv)
+        where = _blob_location(store, result.blob_name)
+    manifest = result.manifest
+    if as_json:
+        json.dump(manifest.to_json(), out, indent=1)
+        out.write("\n")
+        return 0
+    for line in summary_lines(manifest, result, where):
+        print(line, file=out)
+    return 0
+
+
+def _blob_location(store, blob_name):
+    path = getattr(store, "path", None)
+    if isinstance(path, str):
+        return os.path.join(path, "blobs", blob_name)
+    return f"{store.describe()} (blob {blob_name})"
+
+
+def summary_lines(manifest, result, where):
+    """The lines ``jug compile`` prints about a freshly compiled manifest."""
+    graph = manifest.graph
+    header = manifest.header
+    per_name = collections.Counter(graph.name(i) for i in range(len(graph)))
+    stages = graph.stage_count()
+    lines = [f"Compiled {header.jugfile}: {len(graph)} tasks, {graph.edge_count} dependencies, "
+             f"{stages} stage{'s' if stages != 1 else ''} in {result.seconds:.2f} s"]
+    width = max((len(str(c)) for c in per_name.values()), default=1)
+    for name, count in sorted(per_name.items(), key=lambda item: (-item[1], item[0])):
+        lines.append(f"  {count:>{width}}  {name}")
+    lines.append(f"Inputs fingerprinted: {len(header.inputs)}")
+    if header.stopped_at:
+        lines.append(f"Stopped at {header.stopped_at}: more tasks will appear once the "
+                     "tasks before it are finished.")
+    if header.fallbacks:
+        kinds = ", ".join(f"{name} ({count})" for name, count in header.fallbacks)
+        lines.append(f"Warning: arguments hashed by pickling (fragile across versions): {kinds}")
+    if header.payload_error:
+        lines.append(f"Warning: {header.payload_error}")
+    lines.append(f"Manifest: {where} ({_size(result.manifest_bytes)}; payload "
+                 f"{_size(result.payload_bytes)})")
+    return lines
+
+
+def _size(n):
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n} B"
