@@ -75,17 +75,13 @@ class ManifestRunner:
         return self.stubs[i]
 
     def run(self, i, debug=False):
-        from jug.task import compute_checked, value
+        call = self.payload.call(i)
+        if debug:
+            from jug.task import compute_checked
 
-        function_index, args, kwargs, needs_value = self.payload.specs[i]
-        f = self.payload.functions[function_index]
-
-        def compute():
-            if needs_value:
-                return f(*value(args), **value(kwargs))
-            return f(*args, **kwargs)
-
-        result = compute_checked(self.graph.name(i), args, kwargs, compute) if debug else compute()
+            result = compute_checked(self.graph.name(i), call.args, call.kwargs, call.compute)
+        else:
+            result = call.compute()
         self.stubs[i]._result = result
         return result
 

@@ -47,6 +47,14 @@ def result_value(directory, jugfile, expression):
     return proc.stdout.strip().splitlines()[-1]
 
 
+def compiled_blob(directory, prefix):
+    """Compile ``directory``/jugfile.py; the path of its blob named ``prefix``-*."""
+    run_jug("compile", "jugfile.py", cwd=directory, check=0)
+    blobs = directory / "jugfile.jugdata" / "blobs"
+    (blob,) = [p for p in blobs.iterdir() if p.name.startswith(prefix + "-")]
+    return blob
+
+
 def test_commands_do_not_run_the_jugfile_while_the_manifest_is_fresh(tmp_path):
     write(tmp_path / "jugfile.py", COUNTING_JUGFILE)
     run_jug("compile", "jugfile.py", cwd=tmp_path, check=0)
@@ -284,9 +292,7 @@ def test_jugfile_functions_helpers_data_and_classes_run_from_the_manifest(tmp_pa
 
 def test_corrupt_or_unknown_manifest_is_retraced(tmp_path):
     write(tmp_path / "jugfile.py", COUNTING_JUGFILE)
-    run_jug("compile", "jugfile.py", cwd=tmp_path, check=0)
-    blobs = tmp_path / "jugfile.jugdata" / "blobs"
-    (manifest,) = [p for p in blobs.iterdir() if p.name.startswith("manifest-")]
+    manifest = compiled_blob(tmp_path, "manifest")
     data = bytearray(manifest.read_bytes())
     data[8] = 99  # format version
     manifest.write_bytes(bytes(data))
@@ -325,3 +331,102 @@ def test_user_modules_are_the_users_own_code(tmp_path, monkeypatch):
     assert not any(name == "jug" or name.startswith("jug.") for name in
                    user_modules(os.path.join(REPO, "jugfile.py"), set()))
     monkeypatch.delitem(sys.modules, "helper_mod_for_test")
+
+
+def _three_task_manifest():
+    #   a   b      (jugfile.load, stage 0)
+    #    \ /
+    #     c        (jugfile.total, stage 1, after a barrier)
+    from array import array
+
+    from jug.compiler.freshness import InputState
+    from jug.compiler.manifest import FORMAT_VERSION, ManifestHeader, Question
+    from jug.graph import TaskGraphBuilder
+
+    builder = TaskGraphBuilder()
+    builder.add("a" * 40, "jugfile.load", [])
+    builder.add("b" * 40, "jugfile.load", [])
+    builder.add("c" * 40, "jugfile.total", ["a" * 40, "b" * 40], stage=1)
+    graph = builder.build()
+    header = ManifestHeader(
+        version=FORMAT_VERSION, jug_version="3.0.0", python="3.11.7", jugfile="jugfile.py",
+        module="jugfile", argv=("jugfile.py", "--n", "2"), names=tuple(graph.names),
+        task_count=3, edge_count=2, stopped_at=None,
+        inputs=(InputState("file", "/p/jugfile.py", 120, 1700000000000000000, "ab" * 16),),
+        questions=(Question("barrier", True, upto=2),), payload="payload-" + "d" * 40,
+        payload_error=None, fallbacks=(("mod.Thing", 2),))
+    return header, graph, array("i", [3, 4, 6])
+
+
+# The encoding of _three_task_manifest() per format version.  A change to
+# the bytes is a format change: bump FORMAT_VERSION (old manifests are then
+# re-traced instead of misread) and add its digest here.
+GOLDEN_MANIFESTS = {
+    1: "06383fbd2846f09456b6fdb836627d0096fe34c022204227aa3ceadd117b1e83",
+}
+
+
+def test_manifest_encoding_is_pinned_per_format_version():
+    import hashlib
+
+    from jug.compiler.manifest import FORMAT_VERSION, encode_manifest
+
+    data = encode_manifest(*_three_task_manifest())
+    assert FORMAT_VERSION in GOLDEN_MANIFESTS, "a new FORMAT_VERSION needs its golden digest"
+    assert hashlib.sha256(data).hexdigest() == GOLDEN_MANIFESTS[FORMAT_VERSION], data
+    header_length = int.from_bytes(data[12:16], "little")
+    assert data[16:16 + header_length].startswith(b'{"argv":["jugfile.py","--n","2"],'
+                                                   b'"edge_count":2,"fallbacks":[["mod.Thing",2]]')
+    assert data[16 + header_length:16 + header_length + 60] == bytes.fromhex("aa" * 20 + "bb" * 20
+                                                                             + "cc" * 20)
+
+
+def test_manifest_decodes_to_what_was_encoded():
+    from jug.compiler.manifest import ManifestHeader, decode_manifest, encode_manifest
+
+    header, graph, lines = _three_task_manifest()
+    manifest = decode_manifest(encode_manifest(header, graph, lines))
+    assert manifest.header == header
+    assert ManifestHeader.from_json(header.to_json()) == header
+    assert list(manifest.lines) == [3, 4, 6]
+    decoded = manifest.graph
+    assert decoded.hashes == graph.hashes and list(decoded.stages) == [0, 0, 1]
+    assert [list(decoded.dependencies(i)) for i in range(3)] == [[], [], [0, 1]]
+    assert [list(decoded.dependents(i)) for i in range(3)] == [[2], [2], []]
+
+
+def test_undecodable_payload_bytes_are_a_manifest_error():
+    import pytest
+
+    from jug.compiler.manifest import decode_payload, payload_blob_name
+    from jug.errors import ManifestError
+
+    _, graph, _ = _three_task_manifest()
+    with pytest.raises(ManifestError, match="cannot be decoded"):
+        decode_payload(b"not a pickle", graph, store=None)
+    with pytest.raises(ManifestError, match="damaged"):
+        decode_payload(b"not a pickle", graph, None, blob_name="payload-" + "0" * 40)
+    with pytest.raises(ManifestError, match="cannot be decoded"):
+        decode_payload(b"not a pickle", graph, None, payload_blob_name(b"not a pickle"))
+
+
+def test_a_damaged_payload_is_retraced_and_rewritten(tmp_path):
+    from jug.compiler.manifest import payload_blob_name
+
+    write(tmp_path / "jugfile.py", COUNTING_JUGFILE)
+    payload = compiled_blob(tmp_path, "payload")
+    data = bytearray(payload.read_bytes())
+    data[len(data) // 2] ^= 0x20  # damage on disk, e.g. a flipped bit
+    payload.write_bytes(bytes(data))
+    proc = run_jug("execute", "jugfile.py", "--will-cite", cwd=tmp_path, check=0)
+    lines = proc.stderr.strip().splitlines()
+    assert lines == [f"jug: the manifest payload {payload.name} is damaged (its content does "
+                     "not match its name): re-tracing jugfile.py"], proc.stderr
+    assert re.search(r"^\s+11\s+0\s+Total$", proc.stdout, re.M), proc.stdout
+    assert traced_count(tmp_path) == 2
+    assert result_value(tmp_path, "jugfile.py", "jugfile.result") == "90"
+    assert payload_blob_name(payload.read_bytes()) == payload.name  # written anew
+    run_jug("invalidate", "jugfile.py", "--name", "total", cwd=tmp_path, check=0)
+    traced = traced_count(tmp_path)
+    proc = run_jug("execute", "jugfile.py", "--will-cite", cwd=tmp_path, check=0)
+    assert proc.stderr == "" and traced_count(tmp_path) == traced  # the payload serves again

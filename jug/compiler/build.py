@@ -18,7 +18,7 @@ from jug.compiler.freshness import (InputRecorder, check_inputs, environment_fin
                                     fingerprint_trace, user_modules)
 from jug.compiler.manifest import (FORMAT_VERSION, Manifest, ManifestHeader, PayloadError,
                                    Question, decode_manifest, encode_manifest, encode_payload,
-                                   manifest_key)
+                                   manifest_key, payload_blob_name)
 from jug.errors import ManifestError
 from jug.version import __version__
 
@@ -58,9 +58,7 @@ def compile_jugfile(jugfile, store, argv=None):
     except PayloadError as error:
         payload_error = str(error)
     else:
-        from jug.hash import hash_bytes
-
-        payload_name = "payload-" + hash_bytes(payload).decode("ascii")
+        payload_name = payload_blob_name(payload)
         if store.blob_info(payload_name) is None:
             store.put_blob(payload_name, payload)
         payload_bytes = len(payload)

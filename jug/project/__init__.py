@@ -110,7 +110,8 @@ def sleep_until(options, poll_time):
 def make_runner(options, store, manifest, trace):
     """How to compute tasks: the live trace if we have one, else the
     manifest's payload (re-running the jugfile only when the payload could
-    not be pickled).  Returns ``(graph, runner)``."""
+    not be pickled, is missing, or is damaged).  Returns ``(graph, runner)``."""
+    from jug.compiler.trace import trace_jugfile
     from jug.runners import TraceRunner
 
     if trace is not None:
@@ -119,12 +120,20 @@ def make_runner(options, store, manifest, trace):
     data = store.get_blob(header.payload) if header.payload else None
     if data is not None:
         from jug.compiler.manifest import decode_payload
+        from jug.errors import ManifestError
         from jug.runners import ManifestRunner
 
-        payload, stubs = decode_payload(data, manifest.graph, store)
-        return manifest.graph, ManifestRunner(manifest.graph, payload, stubs)
-    from jug.compiler.trace import trace_jugfile
+        try:
+            payload, stubs = decode_payload(data, manifest.graph, store, header.payload)
+        except ManifestError as error:
+            # Compile again: that writes the payload anew for the next workers.
+            from jug.compiler.build import compile_jugfile
 
+            print(f"jug: {error}: re-tracing {options.jugfile}", file=sys.stderr)
+            store.remove_blob(header.payload)
+            trace = compile_jugfile(options.jugfile, store, options.argv).trace
+            return trace.graph, TraceRunner(trace.tasks)
+        return manifest.graph, ManifestRunner(manifest.graph, payload, stubs)
     print(f"jug: {header.payload_error or 'the manifest payload is missing'}", file=sys.stderr)
     trace = trace_jugfile(options.jugfile, store, argv=options.argv)
     return trace.graph, TraceRunner(trace.tasks)
