@@ -68,7 +68,7 @@ def CachedFunction(f, *args, **kwargs):
     context = current_context()
     task = Task(f, *args, **kwargs)
     done = task.can_load()
-    context.record_question("cached", [task.hash()], True)
+    context.record_question("cached", [task.key], True)
     if done:
         return task.value()
     if not task.can_run():

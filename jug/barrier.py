@@ -19,7 +19,7 @@ class BarrierError(JugError):
 def barrier():
     """Stop here unless every task created so far has its result."""
     context = current_context()
-    _wait_for(context, "barrier", [task.hash() for task in context.tasks])
+    _wait_for(context, "barrier", [task.key for task in context.tasks])
 
 
 def bvalue(obj):
@@ -33,7 +33,7 @@ def bvalue(obj):
     if isinstance(obj, (Task, Tasklet)) and not deps:
         deps = [obj]
     if deps:
-        _wait_for(current_context(), "bvalue", [task.hash() for task in deps])
+        _wait_for(current_context(), "bvalue", [task.key for task in deps])
     return value(obj)
 
 

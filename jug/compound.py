@@ -23,7 +23,7 @@ def CompoundTask(f, *args, **kwargs):
     context = current_context()
     outer = Task(f, *args, **kwargs)
     done = outer.can_load()
-    context.record_question("compound", [outer.hash()], done)
+    context.record_question("compound", [outer.key], done)
     if done:
         return outer
     context.unregister(outer)

@@ -30,7 +30,7 @@ class JugContext:
       (a creation order is a topological order: a task's dependencies exist
       before it does).
     * ``store_questions``: every question the trace asked the store, as
-      ``(kind, hashes, answer)``; a manifest is stale when an answer changes.
+      ``(kind, hex hashes, answer)``; a manifest is stale when an answer changes.
     * ``hash_memo``: shared by all hashing in this context, so an argument
       object passed to many tasks is encoded once.
     * ``stage``: how many barriers (or bvalues) the trace has passed; each

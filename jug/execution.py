@@ -480,8 +480,8 @@ def _preload(store, tasks):
     """Load the results of ``tasks`` in one batch (one round trip on Redis,
     instead of one per dependency when the task reads them)."""
     if len(tasks) > 1:
-        for task, result in zip(tasks, store.load_many([t.hash() for t in tasks])):
-            task._result = result
+        for task, result in zip(tasks, store.load_many([t.key for t in tasks])):
+            task.set_result(result)
 
 
 def _selection(graph, select):

@@ -51,15 +51,15 @@ class TraceRunner:
             result = compute_checked(task.name, task.args, task.kwargs, task.compute)
         else:
             result = task.compute()
-        task._result = result
+        task.set_result(result)
         return result
 
     def forget_dependencies(self, i):
-        for dep in self.tasks[i]._dependencies:
+        for dep in self.tasks[i].dependencies():
             dep.unload()
 
     def unloaded_dependencies(self, i):
-        return [dep for dep in self.tasks[i]._dependencies if not dep.is_loaded()]
+        return [dep for dep in self.tasks[i].dependencies() if not dep.is_loaded()]
 
 
 class ManifestRunner:
@@ -82,7 +82,7 @@ class ManifestRunner:
             result = compute_checked(self.graph.name(i), call.args, call.kwargs, call.compute)
         else:
             result = call.compute()
-        self.stubs[i]._result = result
+        self.stubs[i].set_result(result)
         return result
 
     def forget_dependencies(self, i):

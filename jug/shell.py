@@ -25,7 +25,7 @@ Available jug functions:
 def shell_namespace(trace):
     """The jugfile's globals plus the shell helpers."""
     from jug.graph import closure
-    from jug.task import value
+    from jug.task import Task, value
 
     graph, tasks = trace.graph, trace.tasks
 
@@ -39,7 +39,7 @@ def shell_namespace(trace):
                 print(f"Error while loading {name}: {error}")
 
     def invalidate(task):
-        index = graph.index_of(task.hash())
+        index = graph.index_of(task.key) if isinstance(task, Task) else None
         if index is None:
             raise JugError(f"{task!r} is not a task of this jugfile")
         doomed = closure(graph, [index], downstream=True)
@@ -55,7 +55,7 @@ def shell_namespace(trace):
         keys = trace.context.store.list_keys()
         chosen = []
         for task in tasks:
-            done = task.hash().decode() in keys
+            done = task.key in keys
             if ((loadable and done) or (failed and task.is_failed())
                     or (available and not done and task.can_run())):
                 chosen.append(task)

@@ -66,10 +66,21 @@ class TaskletMixin:
 class Task(TaskletMixin):
     """A lazy call of ``f(*args, **kwargs)`` whose result is kept in the store.
 
-    Attributes: ``name`` (``module.function``), ``f``, ``args``, ``kwargs``.
+    Attributes: ``name`` (``module.function``), ``f``, ``args``, ``kwargs``,
+    and, read-only, what jug's tracer, compiler and executor read of a task:
+
+    * ``key``: the hash as a ``str``, the task's key in the store and graph;
+    * ``stage``: how many barriers the trace had passed when it created the
+      task;
+    * ``line``: the jugfile line that created it (0 when unknown).
+
+    With :meth:`dependencies`, :attr:`needs_value` and :meth:`set_result`
+    (keep a result computed or loaded elsewhere) that is all they use.
+    Plain attributes rather than properties: the tracer reads them once per
+    task and dependency, a hundred thousand times for a large jugfile.
     """
 
-    _line = 0  # the jugfile line that created the task, when traced
+    line = 0
 
     def __init__(self, f, *args, **kwargs):
         if isinstance(f, TaskGenerator):
@@ -94,7 +105,7 @@ class Task(TaskletMixin):
         self._hash = None
         context = current_context()
         self._context = context
-        self._stage = context.stage
+        self.stage = context.stage
         deps = None if kwargs else _simple_dependencies(args)
         if deps is None:
             self._dependencies, self._needs_value = scan_dependencies(
@@ -102,19 +113,21 @@ class Task(TaskletMixin):
         else:
             self._dependencies, self._needs_value = deps, bool(deps)
         self._hash = self._compute_hash(context)
+        self.key = self._hash.decode("ascii")
         context.register(self)
         if context.source_path is not None:
-            self._line = _creation_line(context.source_path)
+            self.line = _creation_line(context.source_path)
 
     @classmethod
-    def _stub(cls, digest, name, store):
-        """A task known only by hash and name (executing from a manifest):
-        it can load its value, nothing more.  ``store`` may be shared by many
-        stubs through a :func:`stub_context`."""
+    def _stub(cls, key, name, store):
+        """A task known only by its hash ``key`` (``str``) and name
+        (executing from a manifest): it can load its value, nothing more.
+        ``store`` may be shared by many stubs through a :func:`stub_context`."""
         task = object.__new__(cls)
         attributes = dict(_STUB_ATTRIBUTES)
         attributes["_name"] = name
-        attributes["_hash"] = digest
+        attributes["key"] = key
+        attributes["_hash"] = key.encode("ascii")
         attributes["_context"] = store if isinstance(store, _StoreHolder) else _StoreHolder(store)
         task.__dict__ = attributes
         return task
@@ -128,12 +141,11 @@ class Task(TaskletMixin):
     @name.setter
     def name(self, name):
         self._name = name
-        self._hash = None
+        self._set_hash(self._compute_hash(self._context))
 
     def hash(self):
-        """The task's identity: 40 hexadecimal digits, as bytes."""
-        if self._hash is None:
-            self._hash = self._compute_hash(self._context)
+        """The task's identity: 40 hexadecimal digits, as bytes (as in jug);
+        :attr:`key` is the same as ``str``."""
         return self._hash
 
     def _compute_hash(self, context):
@@ -142,12 +154,19 @@ class Task(TaskletMixin):
         return hash_task(self._name, self.args, self.kwargs, memo=context.hash_memo)
 
     def __jug_hash__(self):
-        digest = self._hash
-        return digest if digest is not None else self.hash()
+        return self._hash
 
     def _set_hash(self, digest):
-        """Force the hash (CompoundTask: the pseudo-task stands for its outer task)."""
+        """Set the hash (a new name; CompoundTask: the pseudo-task stands for
+        its outer task)."""
         self._hash = digest
+        self.key = digest.decode("ascii")
+
+    @property
+    def needs_value(self):
+        """Do the arguments hold tasks (or other objects) that :func:`value`
+        must replace before the function is called?"""
+        return self._needs_value
 
     # -- dependencies ---------------------------------------------------------
 
@@ -166,7 +185,7 @@ class Task(TaskletMixin):
 
     def can_load(self, store=None):
         """Is the result in the store?"""
-        return (store or self.store).exists(self.hash())
+        return (store or self.store).exists(self.key)
 
     def can_run(self):
         """Are the results of all its dependencies available?"""
@@ -181,10 +200,10 @@ class Task(TaskletMixin):
         from jug.errors import ResultMissing
 
         try:
-            self._result = self.store.load(self.hash())
+            self._result = self.store.load(self.key)
         except ResultMissing as error:
             raise JugError(
-                f"the result of task {self._name} (hash {self.hash().decode()}) is not "
+                f"the result of task {self._name} (hash {self.key}) is not "
                 f"available yet: run `jug execute` first ({error})"
             ) from None
         return self._result
@@ -192,6 +211,11 @@ class Task(TaskletMixin):
     def unload(self):
         """Drop the result from memory (to save memory; it stays stored)."""
         self._result = _UNLOADED
+
+    def set_result(self, result):
+        """Keep ``result`` in memory as this task's value (computed or loaded
+        by the executor); nothing is saved."""
+        self._result = result
 
     def unload_recursive(self):
         """Unload this task and every task it depends on."""
@@ -209,7 +233,7 @@ class Task(TaskletMixin):
     def invalidate(self):
         """Remove this task's stored result (not recursive)."""
         self.unload()
-        return self.store.remove(self.hash())
+        return self.store.remove(self.key)
 
     # -- running -------------------------------------------------------------
 
@@ -232,7 +256,7 @@ class Task(TaskletMixin):
         else:
             result = self.compute()
         if save:
-            self.store.save(self.hash(), result)
+            self.store.save(self.key, result)
         self._result = result
         return result
 
@@ -241,23 +265,23 @@ class Task(TaskletMixin):
     def lock(self):
         """Try to lock the task for this process; True if it got the lock.
         Only a successful ``lock()`` says nobody else runs the task."""
-        return self.store.lock(self.hash())
+        return self.store.lock(self.key)
 
     def unlock(self):
         """Release the lock."""
-        self.store.unlock(self.hash())
+        self.store.unlock(self.key)
 
     def is_locked(self):
         """Does the task look locked (the answer may be out of date at once)?"""
-        return self.store.is_locked(self.hash())
+        return self.store.is_locked(self.key)
 
     def fail(self):
         """Mark the (locked) task as failed."""
-        return self.store.fail(self.hash())
+        return self.store.fail(self.key)
 
     def is_failed(self):
         """Is the task marked as failed?"""
-        return self.store.is_failed(self.hash())
+        return self.store.is_failed(self.key)
 
     def __str__(self):
         return f"Task: {self._name}()"
@@ -266,7 +290,7 @@ class Task(TaskletMixin):
         return f"Task({self._name}, args={self.args!r}, kwargs={self.kwargs!r})"
 
 
-_STUB_ATTRIBUTES = {"f": None, "args": (), "kwargs": {}, "_result": _UNLOADED, "_stage": 0,
+_STUB_ATTRIBUTES = {"f": None, "args": (), "kwargs": {}, "_result": _UNLOADED, "stage": 0,
                     "_dependencies": (), "_needs_value": False}
 
 
@@ -585,25 +609,45 @@ class _TupleChecked:
 
 
 def describe(task):
-    """A nested dict describing ``task``: name, arguments and metadata."""
+    """A nested dict describing ``task``: name, arguments and metadata, the
+    tasks among the arguments described the same way.
 
-    def describe_value(obj):
+    Iterative (a chain of any length works); a task reached twice is
+    described once and its description shared."""
+    described = {}  # id(task) -> its description
+    unfilled = []  # (container, slot, object to describe into it)
+
+    def shell(obj):
+        """``obj``'s description with its parts still to fill (pushed on
+        ``unfilled``)."""
         if isinstance(obj, Task):
-            return describe(obj)
+            entry = described.get(id(obj))
+            if entry is None:
+                entry = described[id(obj)] = {
+                    "name": obj.name, "args": [None] * len(obj.args),
+                    "kwargs": dict.fromkeys(obj.kwargs), "meta": obj.store.metadata(obj.key)}
+                unfilled.extend((entry["args"], i, arg) for i, arg in enumerate(obj.args))
+                unfilled.extend((entry["kwargs"], k, arg) for k, arg in obj.kwargs.items())
+            return entry
         if isinstance(obj, Tasklet):
-            return {"name": "tasklet", "operation": repr(obj.f), "base": describe_value(obj.base)}
+            entry = {"name": "tasklet", "operation": repr(obj.f), "base": None}
+            unfilled.append((entry, "base", obj.base))
+            return entry
         if type(obj) in (list, tuple):
-            return [describe_value(item) for item in obj]
+            items = [None] * len(obj)
+            unfilled.extend((items, i, item) for i, item in enumerate(obj))
+            return items
         if type(obj) is dict:
-            return {key: describe_value(item) for key, item in obj.items()}
+            items = dict.fromkeys(obj)
+            unfilled.extend((items, k, item) for k, item in obj.items())
+            return items
         return obj
 
-    return {
-        "name": task.name,
-        "args": [describe_value(arg) for arg in task.args],
-        "kwargs": {key: describe_value(arg) for key, arg in task.kwargs.items()},
-        "meta": task.store.metadata(task.hash()),
-    }
+    description = shell(task)
+    while unfilled:
+        container, slot, obj = unfilled.pop()
+        container[slot] = shell(obj)
+    return description
 
 
 def __getattr__(name):

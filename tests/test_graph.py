@@ -514,3 +514,24 @@ def test_select_tasks_follows_dependencies_or_dependents():
     assert select_tasks(graph, lambda name: name.startswith("g."), downstream=False) == [0, 1, 2, 3, 4]
     assert select_tasks(graph, lambda name: name == "f.b", downstream=True) == [1, 2, 3, 4]
     assert select_tasks(graph, lambda name: False, downstream=True) == []
+
+
+def test_reverse_edges_computed_or_given_are_the_same():
+    #   a   b
+    #    \ / \
+    #     c   d
+    from array import array
+
+    from jug.graph import TaskGraph, TaskGraphBuilder
+
+    builder = TaskGraphBuilder()
+    for letter, deps in (("a", ""), ("b", ""), ("c", "ab"), ("d", "b")):
+        builder.add(letter * 40, f"f.{letter}", [d * 40 for d in deps])
+    computed = builder.build()
+    assert list(computed.rev_indptr) == [0, 1, 3, 3, 3]
+    assert list(computed.rev_indices) == [2, 2, 3]
+    given = TaskGraph(computed.hashes, computed.names, computed.name_ids, computed.stages,
+                      computed.dep_indptr, computed.dep_indices,
+                      array("i", [0, 1, 3, 3, 3]), array("i", [2, 2, 3]))
+    assert [list(given.dependents(i)) for i in range(4)] == [[2], [2, 3], [], []]
+    assert given.index_of("d" * 40) == 3 and given.index_of("e" * 40) is None

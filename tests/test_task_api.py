@@ -297,3 +297,47 @@ def test_run_in_debug_mode_catches_a_task_modifying_its_argument(context):
     with pytest.raises(RuntimeError, match="changed unexpectedly"):
         Task(sneaky, [1, 2]).run(debug_mode=True)
     assert Task(sneaky, [1, 2]).run() == 3
+
+
+def test_key_is_the_hash_as_str(context):
+    t = Task(double, 3)
+    assert isinstance(t.hash(), bytes) and t.key == t.hash().decode("ascii")
+    old = t.key
+    t.name = "renamed.double"
+    assert t.key != old and t.key == t.hash().decode("ascii")
+    stub = Task._stub(t.key, t.name, context.store)
+    assert stub.hash() == t.hash() and stub.key == t.key
+
+
+def test_describe_names_arguments_and_metadata(context):
+    from jug.task import describe
+
+    a = Task(double, 1)
+    t = Task(add, [a, {"k": a[0]}], b=(3, "x"))
+    a.run()
+    meta = context.store.metadata(a.key)
+    assert meta["computed"]
+    not_run = {"computed": False, "completed": None}
+    described_a = {"name": f"{__name__}.double", "args": [1], "kwargs": {}, "meta": meta}
+    assert describe(t) == {
+        "name": f"{__name__}.add",
+        "args": [[described_a, {"k": {"name": "tasklet", "operation": "[0]",
+                                      "base": described_a}}]],
+        "kwargs": {"b": [3, "x"]},
+        "meta": not_run,
+    }
+
+
+def test_describe_of_a_3000_task_chain_is_iterative(context):
+    from jug.task import describe
+
+    t = Task(double, 0)
+    for _ in range(3000):
+        t = Task(double, t)
+    description = describe(t)
+    depth = 0
+    while description["args"] != [0]:
+        assert description["name"] == f"{__name__}.double" and not description["meta"]["computed"]
+        (description,) = description["args"]
+        depth += 1
+    assert depth == 3000

@@ -71,7 +71,7 @@ def compile_jugfile(jugfile, store, argv=None):
         payload=payload_name, payload_error=payload_error,
         fallbacks=tuple(sorted(trace.context.hash_memo.fallbacks.items())),
     )
-    lines = array("i", [task._line for task in trace.tasks])
+    lines = array("i", [task.line for task in trace.tasks])
     data = encode_manifest(header, graph, lines)
     blob_name = manifest_key(jugfile, argv)
     store.put_blob(blob_name, data)
@@ -92,7 +92,7 @@ def _questions(store_questions, graph):
         for digest in hashes:
             index = graph.index_of(digest)
             if index is None:
-                extra.append(digest.decode("ascii") if isinstance(digest, bytes) else digest)
+                extra.append(digest)
             else:
                 indices.append(index)
         indices.sort()

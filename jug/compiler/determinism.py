@@ -52,7 +52,7 @@ def _probe_main(output, jugfile, jugdir, argv):
     for task in trace.tasks:
         arguments = {str(i): _safe_hash(hash_one, arg) for i, arg in enumerate(task.args)}
         arguments.update({k: _safe_hash(hash_one, v) for k, v in task.kwargs.items()})
-        rows.append([task.hash().decode(), task.name, getattr(task, "_line", 0), arguments])
+        rows.append([task.key, task.name, task.line, arguments])
     with open(output, "w") as handle:
         json.dump(rows, handle)
 

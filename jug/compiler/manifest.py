@@ -188,7 +188,7 @@ def _int32(values):
 
 def encode_manifest(header, graph, lines):
     """The manifest's bytes (deterministic for the same inputs)."""
-    rev_indptr, rev_indices = graph._reverse()
+    rev_indptr, rev_indices = graph.rev_indptr, graph.rev_indices
     sections = {
         "hashes": bytes.fromhex("".join(graph.hashes)),
         "name_ids": _int32(graph.name_ids),
@@ -247,8 +247,8 @@ def decode_manifest(data, blob_name="manifest"):
             or len(arrays["dep_indices"]) != header.edge_count):
         raise ManifestError(f"manifest {blob_name} is corrupt (section sizes disagree)")
     graph = TaskGraph(hashes, list(header.names), arrays["name_ids"], arrays["stages"],
-                      arrays["dep_indptr"], arrays["dep_indices"])
-    graph._rev = (arrays["rev_indptr"], arrays["rev_indices"])
+                      arrays["dep_indptr"], arrays["dep_indices"], arrays["rev_indptr"],
+                      arrays["rev_indices"])
     return Manifest(header, graph, arrays["lines"], blob_name)
 
 
@@ -286,12 +286,10 @@ class _PayloadPickler:
         lookup = index_of_hash.get
 
         def reduce_task(task):
-            index = getattr(task, "_graph_index", None)
+            index = lookup(task.key)
             if index is None:
-                index = lookup(task.hash().decode("ascii"))
-                if index is None:
-                    raise pickle.PicklingError(
-                        f"task {task.name} is referenced but is not part of the graph")
+                raise pickle.PicklingError(
+                    f"task {task.name} is referenced but is not part of the graph")
             return _task_reference, (index,)
 
         class Pickler(cloudpickle.CloudPickler):
@@ -412,7 +410,7 @@ class Payload:
 
     @staticmethod
     def row(function_index, task):
-        return (function_index, task.args, task.kwargs, task._needs_value)
+        return (function_index, task.args, task.kwargs, task.needs_value)
 
     def call(self, i):
         """The :class:`TaskCall` of task ``i``."""
@@ -486,6 +484,6 @@ class StubTable(dict):
         self._holder = stub_context(store)
 
     def __missing__(self, index):
-        task = self[index] = self._make(self._hashes[index].encode("ascii"),
-                                        self._names[self._name_ids[index]], self._holder)
+        task = self[index] = self._make(self._hashes[index], self._names[self._name_ids[index]],
+                                        self._holder)
         return task

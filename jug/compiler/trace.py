@@ -25,7 +25,7 @@ class Trace:
     jugfile: str
     module: types.ModuleType
     graph: object  # jug.graph.TaskGraph
-    tasks: tuple  # the live Task objects, graph.hashes[i] == tasks[i].hash()
+    tasks: tuple  # the live Task objects, graph.hashes[i] == tasks[i].key
     context: JugContext
     stopped_at: str | None  # "barrier"/"bvalue" when the trace stopped early
 
@@ -140,32 +140,27 @@ def jugfile_runtime_error(jugfile, error):
 
 def build_graph(tasks):
     """The TaskGraph of ``tasks`` (creation order) and the de-duplicated task
-    objects aligned with it.  Tasks with the same hash are one task.  Each
-    task gets ``_graph_index``, its index in the graph."""
+    objects aligned with it.  Tasks with the same hash are one task."""
     from jug.errors import GraphError
     from jug.graph import TaskGraphBuilder
 
     builder = TaskGraphBuilder()
     add = builder.add_indexed
+    index = builder.index.get
     hashes = builder.hashes
     kept = []
     for task in tasks:
-        task._graph_index = None  # tasks of an earlier trace must not leak in
-    for task in tasks:
-        digest = task.hash().decode("ascii")
         deps = []
-        for dep in task._dependencies:
-            dep_index = getattr(dep, "_graph_index", None)
+        for dep in task.dependencies():
+            dep_index = index(dep.key)
             if dep_index is None:
-                dep_index = builder.index.get(dep.hash().decode("ascii"))
-                if dep_index is None:
-                    raise GraphError(
-                        f"task {task.name} depends on a task ({dep.name}, hash "
-                        f"{dep.hash().decode()}) that was never created in this jugfile; a "
-                        "common cause is changing a task's argument after creating the task")
+                raise GraphError(
+                    f"task {task.name} depends on a task ({dep.name}, hash "
+                    f"{dep.key}) that was never created in this jugfile; a "
+                    "common cause is changing a task's argument after creating the task")
             deps.append(dep_index)
         before = len(hashes)
-        task._graph_index = add(digest, task.name, deps, task._stage)
+        add(task.key, task.name, deps, task.stage)
         if len(hashes) > before:
             kept.append(task)
     return builder.build(), tuple(kept)

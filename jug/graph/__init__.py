@@ -25,20 +25,25 @@ class TaskGraph:
 
     ``hashes`` is a list of 40-character hex strings; ``names`` the table of
     distinct task names; ``name_ids``, ``stages``, ``dep_indptr`` and
-    ``dep_indices`` are ``array('i')``.  Treat instances as immutable."""
+    ``dep_indices`` are ``array('i')``.  The dependents, in the same CSR
+    form (``rev_indptr``/``rev_indices``), and the index of each hash may be
+    given when already known (a manifest stores them; a builder has the
+    index); otherwise they are computed on first use.  Treat instances as
+    immutable."""
 
     __slots__ = ("hashes", "names", "name_ids", "stages", "dep_indptr", "dep_indices",
                  "_index", "_rev")
 
-    def __init__(self, hashes, names, name_ids, stages, dep_indptr, dep_indices):
+    def __init__(self, hashes, names, name_ids, stages, dep_indptr, dep_indices,
+                 rev_indptr=None, rev_indices=None, index=None):
         self.hashes = hashes
         self.names = names
         self.name_ids = name_ids
         self.stages = stages
         self.dep_indptr = dep_indptr
         self.dep_indices = dep_indices
-        self._index = None
-        self._rev = None
+        self._index = index
+        self._rev = None if rev_indptr is None else (rev_indptr, rev_indices)
 
     def __len__(self):
         return len(self.hashes)
@@ -51,11 +56,9 @@ class TaskGraph:
         return self.names[self.name_ids[i]]
 
     def index_of(self, digest):
-        """Task index of a hex hash (str or bytes), or None."""
+        """Task index of a hex hash (``str``), or None."""
         if self._index is None:
             self._index = {h: i for i, h in enumerate(self.hashes)}
-        if isinstance(digest, bytes):
-            digest = digest.decode("ascii")
         return self._index.get(digest)
 
     def dependencies(self, i):
@@ -64,6 +67,15 @@ class TaskGraph:
     def dependents(self, i):
         indptr, indices = self._reverse()
         return indices[indptr[i]:indptr[i + 1]]
+
+    @property
+    def rev_indptr(self):
+        """Dependents in CSR form, with :attr:`rev_indices`."""
+        return self._reverse()[0]
+
+    @property
+    def rev_indices(self):
+        return self._reverse()[1]
 
     def _reverse(self):
         """Dependents in CSR form, built once (a counting sort, O(N + E))."""
@@ -168,10 +180,8 @@ class TaskGraphBuilder:
         return index
 
     def build(self):
-        graph = TaskGraph(self.hashes, self.names, self.name_ids, self.stages,
-                          self.dep_indptr, self.dep_indices)
-        graph._index = self.index
-        return graph
+        return TaskGraph(self.hashes, self.names, self.name_ids, self.stages,
+                         self.dep_indptr, self.dep_indices, index=self.index)
 
 
 def closure(graph, seeds, downstream=True):
