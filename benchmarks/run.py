@@ -221,12 +221,14 @@ def main(argv=None):
 
     redis, redis_note = None, None
     if not args.no_redis:
-        redis, redis_note = RedisServer.find(work_root, args.redis_server)
+        redis, redis_note = RedisServer.find(args.redis_server)
         if redis is not None:
             try:
                 redis.start()
+                redis.flush()  # the runner flushes and measures the floor with redis-py
                 redis_note = f"redis-server {redis.version} on {redis.url} (no persistence, flushed before each run)"
-            except (RuntimeError, OSError) as exc:
+            except (RuntimeError, OSError, ImportError) as exc:
+                redis.stop()
                 redis, redis_note = None, f"redis-server failed to start: {exc}"
         log(f"redis: {redis_note}")
     else:

@@ -9,9 +9,16 @@
   scenarios run under it and under this project (``tests/oracle.py``).
 """
 
+import sys
+
 import pytest
 
-from redis_server import INSTALL_HINT, RedisServer, redis_server_binary
+from jugtest import REPO
+
+if REPO not in sys.path:
+    sys.path.append(REPO)  # the redis-server fixture is shared with the benchmarks
+
+from benchmarks.redis_server import INSTALL_HINT, RedisServer, redis_server_binary  # noqa: E402
 
 
 @pytest.fixture(scope="session")

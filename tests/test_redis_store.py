@@ -3,10 +3,10 @@ key layout, lock expiry, SCAN-based listing (with a real redis-server)."""
 
 import pytest
 
+from benchmarks.redis_server import RedisServer, free_port, redis_server_binary
 from jug.errors import StoreError
 from jug.store import open_store
 from jug.store.redis_store import RedisStore
-from redis_server import RedisServer, free_port, redis_server_binary
 
 K1 = "a" * 40
 K2 = "b" * 40

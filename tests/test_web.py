@@ -17,7 +17,7 @@ pytest.importorskip("starlette", reason="the web extra is not installed: pip ins
 pytest.importorskip("uvicorn", reason="the web extra is not installed: pip install -e '.[web]'")
 
 from jugtest import jug_env, run_jug, start_jug, write  # noqa: E402
-from redis_server import RedisServer, redis_server_binary  # noqa: E402
+from benchmarks.redis_server import RedisServer, redis_server_binary  # noqa: E402
 from test_status import JUGFILE, validate  # noqa: E402
 from webserver import WebStatus  # noqa: E402
 
