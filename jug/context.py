@@ -40,9 +40,12 @@ class JugContext:
     * ``source_path``: the jugfile's code filename while tracing, so each task
       can record the line that created it.
     * ``running``: True under ``jug`` (``is_jug_running``).
+    * ``hooks``: the :class:`jug.hooks.HookRegistry` that ``jug.hooks``
+      registers into and ``jug execute`` calls; a trace's context is given
+      the registry of the context that started it.
     """
 
-    def __init__(self, store=None, running=False):
+    def __init__(self, store=None, running=False, hooks=None):
         self.store = store
         self.tasks = []
         self.store_questions = []
@@ -52,6 +55,7 @@ class JugContext:
         self.running = running
         self.dependency_memo = {}
         self._hash_memo = None
+        self._hooks = hooks
 
     @property
     def hash_memo(self):
@@ -60,6 +64,14 @@ class JugContext:
 
             self._hash_memo = HashMemo()
         return self._hash_memo
+
+    @property
+    def hooks(self):
+        if self._hooks is None:
+            from jug.hooks import HookRegistry
+
+            self._hooks = HookRegistry()
+        return self._hooks
 
     def register(self, task):
         self.tasks.append(task)

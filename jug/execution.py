@@ -63,7 +63,7 @@ import sys
 import time
 
 from jug.errors import JugError
-from jug.hooks import has_hooks, jug_hook
+from jug.context import current_context
 from jug.store.base import BUSY, DONE, DamagedResult, exception_line
 
 
@@ -194,6 +194,7 @@ class Worker:
         self.budget = options.wait_cycle_time * options.nr_wait_cycles
         self.any_failed = False
         self.heartbeat = _Heartbeat(store, heartbeat_period)
+        self.hooks = current_context().hooks
 
     # -- the loop -------------------------------------------------------------
 
@@ -250,7 +251,7 @@ class Worker:
                 continue
             started = time.perf_counter()
             self.run_batch(claimed)
-            if self.batched_store and not has_hooks("execute.task-executed1"):
+            if self.batched_store and not self.hooks.has("execute.task-executed1"):
                 per_task = (time.perf_counter() - started) / len(claimed)
                 if per_task < _FAST_TASK:
                     self.batch_size = min(self.batch_size * 2, _MAX_BATCH)
@@ -329,7 +330,7 @@ class Worker:
             for i in batch:
                 try:
                     task = runner.task(i)
-                    jug_hook("execute.task-pre-execute", (task,))
+                    self.hooks.call("execute.task-pre-execute", (task,))
                     _preload(store, runner.unloaded_dependencies(i))
                     outputs.append((i, task, runner.run(i, debug=self.options.debug)))
                 except DamagedResult as error:
@@ -356,7 +357,7 @@ class Worker:
             self.finish(i)
             if self.options.aggressive_unload:
                 runner.forget_dependencies(i)
-            jug_hook("execute.task-executed1", (task,))
+            self.hooks.call("execute.task-executed1", (task,))
 
     def recompute_damaged(self, i, error):
         """A dependency of claimed task ``i`` has a torn or damaged result:

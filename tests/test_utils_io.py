@@ -120,6 +120,27 @@ def test_exit_hooks_registered_in_the_jugfile(tmp_path):
     assert "2 complete" in status.stdout
 
 
+def test_hooks_belong_to_the_context_that_traced_the_jugfile(tmp_path):
+    from jug.compiler.trace import trace_jugfile
+    from jug.context import JugContext, using_context
+    from jug.hooks import has_hooks, jug_hook
+    from jug.store import open_store
+
+    jugfile = write(tmp_path / "jugfile.py", """
+        from jug.hooks import register_hook
+
+        register_hook("execute.finished_pre_status", lambda: "from the jugfile")
+    """)
+    outer = JugContext(store=open_store("dict_store"))
+    with using_context(outer):
+        trace = trace_jugfile(jugfile, outer.store)
+        assert trace.context is not outer and trace.context.hooks is outer.hooks
+        assert jug_hook("execute.finished_pre_status") == ["from the jugfile"]
+    with using_context(JugContext()):  # another program's context: no hooks
+        assert not has_hooks("execute.finished_pre_status")
+    assert outer.hooks.has("execute.finished_pre_status")
+
+
 def test_sync_move(tmp_path):
     from jug.utils import sync_move
 

@@ -41,13 +41,14 @@ def compile_jugfile(jugfile, store, argv=None):
 
     argv = list(argv) if argv is not None else [jugfile]
     started = time.perf_counter()
-    from jug import hooks
+    from jug.context import current_context
 
+    hooks = current_context().hooks  # the registry the trace registers into
     modules_before = set(sys.modules)
-    hooks_mark = hooks.registration_mark()
+    hooks_mark = hooks.mark()
     with InputRecorder() as recorder:
         trace = trace_jugfile(jugfile, store, argv=argv)
-    jugfile_hooks = hooks.registrations_since(hooks_mark)
+    jugfile_hooks = hooks.since(hooks_mark)
     modules = user_modules(jugfile, modules_before)
     graph = trace.graph
     inputs = fingerprint_trace(jugfile, recorder, modules, _store_location(store))

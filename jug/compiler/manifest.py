@@ -464,9 +464,9 @@ def decode_payload(data, graph, store, blob_name=None):
     module = types.ModuleType(payload.module_name)
     module.__dict__.update(payload.namespace)
     sys.modules[payload.module_name] = module
-    from jug import hooks as hook_registry
+    from jug.context import current_context
 
-    hook_registry.replay(payload.hooks)  # what the jugfile registered (exit checks...)
+    current_context().hooks.replay(payload.hooks)  # what the jugfile registered (exit checks...)
     return payload, stubs
 
 

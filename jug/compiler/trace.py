@@ -14,7 +14,7 @@ import os
 import sys
 import types
 
-from jug.context import JugContext, set_context, using_context
+from jug.context import JugContext, current_context, set_context, using_context
 from jug.errors import JugfileError
 
 
@@ -87,7 +87,8 @@ def trace_jugfile(jugfile, store, argv=None, persistent=False, context=None, run
     _prepare_sys_path(jugfile)
     sys.argv = list(argv) if argv is not None else [jugfile]
     if context is None:
-        context = JugContext(store=store, running=running)
+        # the jugfile's hooks go where the command that traces it looks
+        context = JugContext(store=store, running=running, hooks=current_context().hooks)
     context.source_path = code.co_filename
     from jug.barrier import BarrierError
 
