@@ -9,7 +9,7 @@ this trace knows to re-trace once the answer changes.
 
 from jug.context import current_context
 from jug.errors import JugError
-from jug.task import Task, Tasklet, scan_dependencies, value
+from jug.task import Task, Tasklet, jugfile_line, scan_dependencies, value
 
 
 class BarrierError(JugError):
@@ -43,21 +43,10 @@ def _wait_for(context, kind, hashes):
     missing = _missing(context.require_store(), hashes)
     context.record_question(kind, hashes, not missing)
     if missing:
-        context.stopped_at = f"{kind}()" + _where(context)
+        line = jugfile_line(context.source_path)
+        context.stopped_at = f"{kind}()" + (f" at line {line}" if line else "")
         raise BarrierError(f"{kind}: {len(missing)} tasks are not finished yet")
     context.stage += 1
-
-
-def _where(context):
-    """`` at line N`` of the jugfile line running now, if known."""
-    import sys
-
-    frame = sys._getframe(2)
-    while frame is not None:
-        if frame.f_code.co_filename == context.source_path:
-            return f" at line {frame.f_lineno}"
-        frame = frame.f_back
-    return ""
 
 
 def _missing(store, hashes):

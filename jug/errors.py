@@ -39,15 +39,6 @@ class ResultMissing(StoreError, KeyError):
         return Exception.__str__(self)
 
 
-class TaskError(JugError):
-    """A task raised while running; ``task_name`` and ``task_hash`` say which."""
-
-    def __init__(self, message, task_name=None, task_hash=None):
-        super().__init__(message)
-        self.task_name = task_name
-        self.task_hash = task_hash
-
-
 class ManifestError(JugError):
     """A manifest could not be read (unknown version, corrupt bytes)."""
 

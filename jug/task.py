@@ -116,7 +116,7 @@ class Task(TaskletMixin):
         self.key = self._hash.decode("ascii")
         context.register(self)
         if context.source_path is not None:
-            self.line = _creation_line(context.source_path)
+            self.line = jugfile_line(context.source_path)
 
     @classmethod
     def _stub(cls, key, name, store):
@@ -336,9 +336,11 @@ def _simple_dependencies(args):
     return deps
 
 
-def _creation_line(path):
-    """The line of ``path`` (the jugfile) that is creating a task now."""
-    frame = sys._getframe(2)
+def jugfile_line(path, skip=1):
+    """The line of ``path`` (the jugfile's code filename) running now: that
+    of its innermost frame on the stack, looking from ``skip`` frames above
+    the caller outwards; 0 when the jugfile is not on the stack."""
+    frame = sys._getframe(skip + 1)
     while frame is not None:
         if frame.f_code.co_filename == path:
             return frame.f_lineno

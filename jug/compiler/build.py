@@ -14,8 +14,8 @@ import sys
 import time
 from array import array
 
-from jug.compiler.freshness import (InputRecorder, check_inputs, environment_fingerprint,
-                                    fingerprint_trace, user_modules)
+from jug.compiler.freshness import (PYTHON_VERSION, InputRecorder, check_inputs,
+                                    environment_fingerprint, fingerprint_trace, user_modules)
 from jug.compiler.manifest import (FORMAT_VERSION, Manifest, ManifestHeader, PayloadError,
                                    Question, decode_manifest, encode_manifest, encode_payload,
                                    manifest_key, payload_blob_name)
@@ -112,9 +112,8 @@ def stale_reason(manifest, store, argv, keys=None):
     header = manifest.header
     if header.jug_version != __version__:
         return f"jug changed ({header.jug_version} -> {__version__})"
-    python = "%d.%d.%d" % sys.version_info[:3]
-    if header.python != python:
-        return f"Python changed ({header.python} -> {python})"
+    if header.python != PYTHON_VERSION:
+        return f"Python changed ({header.python} -> {PYTHON_VERSION})"
     if list(header.argv) != list(argv):
         return "the jugfile's arguments changed"
     reason = check_inputs(header.inputs)

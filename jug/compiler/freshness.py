@@ -8,7 +8,7 @@ the user's own modules it imported, ``sys.argv`` and the jug and Python
 versions.  :func:`check_inputs` re-checks all of it with one ``stat`` per
 entry, and hashes a file's content only when its size or mtime moved (a
 ``touch`` does not force a re-trace).  Store answers are checked by
-:mod:`jug.compiler.manifest` against one listing of the store.
+:func:`jug.compiler.build.stale_reason` against one listing of the store.
 """
 
 import dataclasses
@@ -19,6 +19,9 @@ import sys
 import threading
 
 from jug.version import __version__
+
+#: The Python version a manifest records and is checked against: ``3.11.7``.
+PYTHON_VERSION = "%d.%d.%d" % sys.version_info[:3]
 
 _recorder_lock = threading.Lock()
 _active_recorder = None
@@ -82,7 +85,7 @@ def _audit(event, args):
 
 class InputRecorder:
     """Collects the files opened for reading and the directories listed by
-    the current thread between ``start()`` and ``stop()``."""
+    the current thread inside ``with InputRecorder() as recorder:``."""
 
     def __init__(self):
         self.files = set()
@@ -249,5 +252,4 @@ def _ignored(path, excluded):
 
 def environment_fingerprint(argv):
     """What else a trace depends on: ``sys.argv`` and the versions."""
-    return {"argv": list(argv), "jug": __version__,
-            "python": "%d.%d.%d" % sys.version_info[:3]}
+    return {"argv": list(argv), "jug": __version__, "python": PYTHON_VERSION}
