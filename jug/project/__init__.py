@@ -1,12 +1,11 @@
 """The library functions behind the commands: open the store, get a fresh
 manifest of the jugfile, and run, report or check its tasks.
 
-Each command-line command calls exactly one function of this package:
-:func:`print_status`, :func:`check`, :func:`sleep_until`, :func:`execute`
-and :func:`invalidate` here, :func:`jug.project.compile.compile_command`
-and :func:`jug.project.draw.draw_graph` in their own modules (imported only
-by their commands).  None of them runs the jugfile while its manifest is
-fresh.
+Each command-line command calls exactly one function of this package;
+those of ``jug compile`` (:func:`jug.project.compile.compile_command`) and
+``jug graph`` (:func:`jug.project.draw.draw_graph`) live in their own
+modules, imported only by their commands.  None of them runs the jugfile
+while its manifest is fresh.
 """
 
 import sys
