@@ -429,10 +429,12 @@ class Payload:
 
 def payload_blob_name(data):
     """The blob name of payload bytes ``data``: named by their content, so
-    a damaged blob is recognised (and equal payloads are stored once)."""
-    from jug.hash import hash_bytes
+    a damaged blob is recognised (and equal payloads are stored once).  The
+    plain SHA-1 of the bytes (``jug.hash.hash_bytes``, which a worker need
+    not import)."""
+    import hashlib
 
-    return "payload-" + hash_bytes(data).decode("ascii")
+    return "payload-" + hashlib.sha1(data, usedforsecurity=False).hexdigest()
 
 
 def decode_payload(data, graph, store, blob_name=None):

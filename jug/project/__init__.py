@@ -110,7 +110,6 @@ def make_runner(options, store, manifest, trace):
     """How to compute tasks: the live trace if we have one, else the
     manifest's payload (re-running the jugfile only when the payload could
     not be pickled, is missing, or is damaged).  Returns ``(graph, runner)``."""
-    from jug.compiler.trace import trace_jugfile
     from jug.runners import TraceRunner
 
     if trace is not None:
@@ -133,6 +132,8 @@ def make_runner(options, store, manifest, trace):
             trace = compile_jugfile(options.jugfile, store, options.argv).trace
             return trace.graph, TraceRunner(trace.tasks)
         return manifest.graph, ManifestRunner(manifest.graph, payload, stubs)
+    from jug.compiler.trace import trace_jugfile
+
     print(f"jug: {header.payload_error or 'the manifest payload is missing'}", file=sys.stderr)
     trace = trace_jugfile(options.jugfile, store, argv=options.argv)
     return trace.graph, TraceRunner(trace.tasks)
