@@ -72,10 +72,12 @@ class Task(TaskletMixin):
     * ``key``: the hash as a ``str``, the task's key in the store and graph;
     * ``stage``: how many barriers the trace had passed when it created the
       task;
-    * ``line``: the jugfile line that created it (0 when unknown).
+    * ``line``: the jugfile line that created it (0 when unknown);
+    * ``needs_value``: whether the arguments hold tasks (or other objects)
+      that :func:`value` must replace before the function is called.
 
-    With :meth:`dependencies`, :attr:`needs_value` and :meth:`set_result`
-    (keep a result computed or loaded elsewhere) that is all they use.
+    With :meth:`dependencies` and :meth:`set_result` (keep a result computed
+    or loaded elsewhere) that is all they use.
     Plain attributes rather than properties: the tracer reads them once per
     task and dependency, a hundred thousand times for a large jugfile.
     """
@@ -108,10 +110,10 @@ class Task(TaskletMixin):
         self.stage = context.stage
         deps = None if kwargs else _simple_dependencies(args)
         if deps is None:
-            self._dependencies, self._needs_value = scan_dependencies(
+            self._dependencies, self.needs_value = scan_dependencies(
                 (args, kwargs), context.dependency_memo)
         else:
-            self._dependencies, self._needs_value = deps, bool(deps)
+            self._dependencies, self.needs_value = deps, bool(deps)
         self._hash = self._compute_hash(context)
         self.key = self._hash.decode("ascii")
         context.register(self)
@@ -161,12 +163,6 @@ class Task(TaskletMixin):
         its outer task)."""
         self._hash = digest
         self.key = digest.decode("ascii")
-
-    @property
-    def needs_value(self):
-        """Do the arguments hold tasks (or other objects) that :func:`value`
-        must replace before the function is called?"""
-        return self._needs_value
 
     # -- dependencies ---------------------------------------------------------
 
@@ -239,7 +235,7 @@ class Task(TaskletMixin):
 
     def compute(self):
         """Call the function on the values of the arguments; nothing is saved."""
-        if self._needs_value:
+        if self.needs_value:
             return self.f(*value(self.args), **value(self.kwargs))
         return self.f(*self.args, **self.kwargs)
 
@@ -291,7 +287,7 @@ class Task(TaskletMixin):
 
 
 _STUB_ATTRIBUTES = {"f": None, "args": (), "kwargs": {}, "_result": _UNLOADED, "stage": 0,
-                    "_dependencies": (), "_needs_value": False}
+                    "_dependencies": (), "needs_value": False}
 
 
 def stub_context(store):

@@ -332,7 +332,7 @@ def encode_payload(module, tasks, graph, local_modules, hooks):
             if index is None:
                 index = function_index[key] = len(functions)
                 functions.append(task.f)
-            rows.append(Payload.row(index, task))
+            rows.append((index, task.args, task.kwargs, task.needs_value))  # a Payload row
         namespace = {name: obj for name, obj in vars(module).items()
                      if _defined_in(obj, module.__name__)}
         payload = Payload(module.__name__, namespace, tuple(functions), rows, tuple(hooks))
@@ -397,20 +397,16 @@ class Payload:
     task, and the ``hooks`` the jugfile registered.
 
     It is pickled as the plain tuple :meth:`to_pickle` gives, and each row is
-    a tuple ``(function index, args, kwargs, needs_value)`` made by
-    :meth:`row` and read by :meth:`call`: a payload has one row per task, and
-    tuples pickle and unpickle about four times faster than dataclass
-    instances."""
+    a tuple ``(function index, args, kwargs, needs_value)``, made by
+    :func:`encode_payload` and read by :meth:`call`: a payload has one row
+    per task, and tuples pickle and unpickle about four times faster than
+    dataclass instances."""
 
     module_name: str
     namespace: dict
     functions: tuple
     rows: list
     hooks: tuple
-
-    @staticmethod
-    def row(function_index, task):
-        return (function_index, task.args, task.kwargs, task.needs_value)
 
     def call(self, i):
         """The :class:`TaskCall` of task ``i``."""
