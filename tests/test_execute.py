@@ -91,14 +91,14 @@ def test_killed_worker_leaves_a_lock_that_the_next_worker_reclaims(tmp_path):
     _wait_for_runs(tmp_path, 1)
     worker.send_signal(signal.SIGKILL)
     worker.wait(timeout=10)
-    status = run_jug("status", "jugfile.py", "--short", cwd=tmp_path, check=1)
+    status = run_jug("status", "jugfile.py", "--short", cwd=tmp_path, env=env, check=1)
     # the lock is still there, shown as stale (its holder is dead), not active
     assert "(none active)" in status.stdout and "1 task has a stale lock" in status.stderr
     proc = run_jug("execute", "jugfile.py", "--will-cite", "--wait-cycle-time", "0.2", cwd=tmp_path,
                    env=jug_env(N=1, WORK_SLEEP=0), check=0)
     assert "stale lock" in proc.stderr
     assert runs(tmp_path) == [0, 0]
-    run_jug("check", "jugfile.py", cwd=tmp_path, check=0)
+    run_jug("check", "jugfile.py", cwd=tmp_path, env=env, check=0)
 
 
 def test_sigterm_releases_the_lock(tmp_path):
@@ -108,7 +108,7 @@ def test_sigterm_releases_the_lock(tmp_path):
     _wait_for_runs(tmp_path, 1)
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=10) == 1
-    status = run_jug("status", "jugfile.py", "--short", cwd=tmp_path, check=1)
+    status = run_jug("status", "jugfile.py", "--short", cwd=tmp_path, env=env, check=1)
     assert status.stdout.strip() == "2 tasks waiting to be run, 0 failed, 0 complete, (none active)."
 
 

@@ -113,7 +113,7 @@ def test_retrace_after_editing_the_jugfile(tmp_path):
     with open(tmp_path / "jugfile.py", "a") as handle:
         handle.write("extra = double(100)\n")
     proc = run_jug("status", "jugfile.py", "--short", cwd=tmp_path, check=1)
-    assert "jugfile.py changed" in proc.stderr
+    assert "jug: re-traced jugfile.py: jugfile.py modified" in proc.stderr
     assert "12 tasks waiting" in proc.stdout
     assert traced_count(tmp_path) == 2
     # touching without a change does not re-trace
@@ -137,7 +137,7 @@ def test_retrace_after_editing_a_local_module(tmp_path):
     run_jug("execute", "jugfile.py", "--will-cite", cwd=tmp_path, check=0)
     write(tmp_path / "helpers.py", "FACTOR = 3\n")
     proc = run_jug("status", "jugfile.py", "--short", cwd=tmp_path, check=1)
-    assert "helpers.py changed" in proc.stderr
+    assert "re-traced jugfile.py: helpers.py modified" in proc.stderr
     run_jug("execute", "jugfile.py", "--will-cite", cwd=tmp_path, check=0)
     assert result_value(tmp_path, "jugfile.py", "jugfile.result") == "63"
 
@@ -157,7 +157,7 @@ def test_retrace_after_a_new_file_in_a_globbed_directory(tmp_path):
     run_jug("status", "jugfile.py", "--short", cwd=tmp_path, check=1)
     write(tmp_path / "inputs" / "b.txt", "22")
     proc = run_jug("status", "jugfile.py", "--short", cwd=tmp_path, check=1)
-    assert "inputs/ changed" in proc.stderr
+    assert "re-traced jugfile.py: inputs/ gained 1 file" in proc.stderr
     assert "2 tasks waiting" in proc.stdout
 
 
@@ -177,7 +177,7 @@ def test_retrace_after_changing_argv(tmp_path):
     proc = run_jug("status", "jugfile.py", "one", "two", "--short", cwd=tmp_path, check=1)
     assert "2 tasks waiting" in proc.stdout
     proc = run_jug("status", "jugfile.py", "one", "--short", cwd=tmp_path, check=1)
-    assert "1 tasks waiting" in proc.stdout and "changed" not in proc.stderr
+    assert "1 tasks waiting" in proc.stdout and "re-traced" not in proc.stderr
 
 
 BARRIER_JUGFILE = """
@@ -300,7 +300,7 @@ def test_corrupt_or_unknown_manifest_is_retraced(tmp_path):
     assert "format version 99" in proc.stderr and "Traceback" not in proc.stderr
     manifest.write_bytes(b"garbage")
     proc = run_jug("status", "jugfile.py", "--short", cwd=tmp_path, check=1)
-    assert "truncated: re-tracing" in proc.stderr and "11 tasks waiting" in proc.stdout
+    assert "re-traced jugfile.py: manifest manifest-" in proc.stderr and "is truncated" in proc.stderr and "11 tasks waiting" in proc.stdout
 
 
 def test_sleep_until_waits_for_a_worker_and_passes_barriers(tmp_path):
@@ -339,7 +339,7 @@ def _three_task_manifest():
     #     c        (jugfile.total, stage 1, after a barrier)
     from array import array
 
-    from jug.compiler.freshness import InputState
+    from jug.compiler.freshness import InputState, StatQuery, VariableRead
     from jug.compiler.manifest import FORMAT_VERSION, ManifestHeader, Question
     from jug.graph import TaskGraphBuilder
 
@@ -354,7 +354,9 @@ def _three_task_manifest():
         task_count=3, edge_count=2, stopped_at=None,
         inputs=(InputState("file", "/p/jugfile.py", 120, 1700000000000000000, "ab" * 16),),
         questions=(Question("barrier", True, upto=2),), payload="payload-" + "d" * 40,
-        payload_error=None, fallbacks=(("mod.Thing", 2),))
+        payload_error=None, fallbacks=(("mod.Thing", 2),),
+        stats=(StatQuery("/p/out", True, (("exists", False),), "jugfile.py:3"),),
+        variables=(VariableRead("N", "3", False, "jugfile.py:2"),))
     return header, graph, array("i", [3, 4, 6])
 
 
@@ -363,6 +365,7 @@ def _three_task_manifest():
 # re-traced instead of misread) and add its digest here.
 GOLDEN_MANIFESTS = {
     1: "06383fbd2846f09456b6fdb836627d0096fe34c022204227aa3ceadd117b1e83",
+    2: "96b1de35ae6280e85de33e2e56f6de4ac545b910429fc3050b959d3e2445331d",  # observations
 }
 
 

@@ -1,11 +1,15 @@
 """Compiling a jugfile into a manifest, and getting a fresh one.
 
-:func:`compile_jugfile` traces the jugfile (recording its inputs), hashes
-every task, and saves the manifest and its payload in the store.
-:func:`obtain_manifest` is what every command calls: it loads the stored
-manifest and checks it is fresh (a few ``stat`` calls and one look at the
-store); when it is stale, missing or unreadable, one process re-traces (under
-a lock in the store) while the others wait for the new manifest.
+:func:`compile_jugfile` traces the jugfile (observing what its top level
+reads, :mod:`jug.compiler.observe`), hashes every task, and saves the
+manifest and its payload in the store, listed in the index of candidates
+for this jugfile and arguments (:mod:`jug.compiler.index`).
+:func:`obtain_manifest` is what every command calls: it tries the stored
+candidates that match this environment and takes the first fresh one (a few
+``stat`` calls and one look at the store); when none is, one process
+re-traces (under a lock in the store), saying why on stderr, while the
+others wait for the new manifest.  A volatile trace is never reused: every
+command traces again, as the original jug does, and says why.
 """
 
 import dataclasses
@@ -14,8 +18,11 @@ import sys
 import time
 from array import array
 
-from jug.compiler.freshness import (PYTHON_VERSION, InputRecorder, check_inputs,
-                                    environment_fingerprint, fingerprint_trace, user_modules)
+from jug.compiler.freshness import (PYTHON_VERSION, check_inputs, check_stats,
+                                    check_variables, environment_fingerprint,
+                                    record_observations, user_modules)
+from jug.compiler.index import (Candidate, add_candidate, candidate_blob_name, index_name,
+                                read_index)
 from jug.compiler.manifest import (FORMAT_VERSION, Manifest, ManifestHeader, PayloadError,
                                    Question, decode_manifest, encode_manifest, encode_payload,
                                    manifest_key, payload_blob_name)
@@ -25,18 +32,25 @@ from jug.version import __version__
 
 @dataclasses.dataclass(frozen=True)
 class CompileResult:
-    """A freshly traced manifest, with the live trace it came from."""
+    """A freshly traced manifest, with the live trace it came from.
+    ``blob_name`` is None for a volatile trace (not stored)."""
 
     manifest: object  # Manifest
     trace: object  # Trace
     seconds: float
-    blob_name: str
+    blob_name: str | None
     manifest_bytes: int
     payload_bytes: int
 
+    @property
+    def volatile(self):
+        return bool(self.manifest.header.volatile)
+
 
 def compile_jugfile(jugfile, store, argv=None):
-    """Trace ``jugfile`` and save its manifest in ``store``."""
+    """Trace ``jugfile`` and save its manifest in ``store`` (a volatile
+    trace's manifest is not saved: its index entry says it is volatile)."""
+    from jug.compiler.observe import Observer
     from jug.compiler.trace import trace_jugfile
 
     argv = list(argv) if argv is not None else [jugfile]
@@ -46,37 +60,41 @@ def compile_jugfile(jugfile, store, argv=None):
     hooks = current_context().hooks  # the registry the trace registers into
     modules_before = set(sys.modules)
     hooks_mark = hooks.mark()
-    with InputRecorder() as recorder:
+    with Observer() as observer:
         trace = trace_jugfile(jugfile, store, argv=argv)
     jugfile_hooks = hooks.since(hooks_mark)
     modules = user_modules(jugfile, modules_before)
     graph = trace.graph
-    inputs = fingerprint_trace(jugfile, recorder, modules, _store_location(store))
+    observed = record_observations(jugfile, observer, modules, _store_location(store))
     questions = _questions(trace.context.store_questions, graph)
     payload_name, payload_error, payload_bytes = None, None, 0
-    try:
-        payload = encode_payload(trace.module, trace.tasks, graph, modules, jugfile_hooks)
-    except PayloadError as error:
-        payload_error = str(error)
-    else:
-        payload_name = payload_blob_name(payload)
-        if store.blob_info(payload_name) is None:
-            store.put_blob(payload_name, payload)
-        payload_bytes = len(payload)
+    if not observed.volatile:  # a volatile trace is run by every command itself
+        try:
+            payload = encode_payload(trace.module, trace.tasks, graph, modules, jugfile_hooks)
+        except PayloadError as error:
+            payload_error = str(error)
+        else:
+            payload_name = payload_blob_name(payload)
+            if store.blob_info(payload_name) is None:
+                store.put_blob(payload_name, payload)
+            payload_bytes = len(payload)
     env = environment_fingerprint(argv)
     header = ManifestHeader(
         version=FORMAT_VERSION, jug_version=env["jug"], python=env["python"],
         jugfile=os.path.basename(jugfile), module=trace.module.__name__, argv=tuple(argv),
         names=tuple(graph.names), task_count=len(graph), edge_count=graph.edge_count,
-        stopped_at=trace.stopped_at, inputs=tuple(inputs), questions=tuple(questions),
+        stopped_at=trace.stopped_at, inputs=observed.inputs, questions=tuple(questions),
         payload=payload_name, payload_error=payload_error,
         fallbacks=tuple(sorted(trace.context.hash_memo.fallbacks.items())),
+        stats=observed.stats, variables=observed.variables, volatile=observed.volatile,
     )
     lines = array("i", [task.line for task in trace.tasks])
     data = encode_manifest(header, graph, lines)
-    blob_name = manifest_key(jugfile, argv)
-    store.put_blob(blob_name, data)
-    manifest = Manifest(header, graph, lines, blob_name)
+    blob_name = None if header.volatile else candidate_blob_name(jugfile, argv, data)
+    if blob_name is not None and store.blob_info(blob_name) is None:
+        store.put_blob(blob_name, data)
+    add_candidate(store, index_name(jugfile, argv), Candidate.of(blob_name, header))
+    manifest = Manifest(header, graph, lines, blob_name or manifest_key(jugfile, argv))
     return CompileResult(manifest=manifest, trace=trace, seconds=time.perf_counter() - started,
                          blob_name=blob_name, manifest_bytes=len(data), payload_bytes=payload_bytes)
 
@@ -116,7 +134,10 @@ def stale_reason(manifest, store, argv, keys=None):
         return f"Python changed ({header.python} -> {PYTHON_VERSION})"
     if list(header.argv) != list(argv):
         return "the jugfile's arguments changed"
-    reason = check_inputs(header.inputs)
+    if header.volatile:
+        return header.volatile[0].description()
+    reason = (check_variables(header.variables) or check_stats(header.stats)
+              or check_inputs(header.inputs))
     if reason is not None:
         return reason
     if not header.questions:
@@ -152,6 +173,41 @@ def load_manifest(store, blob_name):
         return None, str(error)
 
 
+@dataclasses.dataclass(frozen=True)
+class Lookup:
+    """What the store holds for this jugfile, arguments and environment:
+    a fresh ``manifest``, or ``volatile`` (the last trace of this
+    environment was volatile: trace again at once), or neither, with
+    ``reason`` saying why the most recent candidate does not do."""
+
+    manifest: object = None  # Manifest
+    volatile: object = None  # Candidate
+    reason: str | None = None
+    candidates: tuple = ()
+
+
+def find_manifest(jugfile, store, argv, keys=None):
+    """Try the stored candidates for ``jugfile`` and ``argv``, most recent
+    first, skipping those of other environments without loading them; no
+    user code runs."""
+    candidates = tuple(read_index(store, index_name(jugfile, argv)))
+    reason = None
+    for candidate in candidates:
+        why = candidate.mismatch()
+        if why is None and candidate.blob is None:
+            return Lookup(volatile=candidate, candidates=candidates)
+        if why is None:
+            manifest, why = load_manifest(store, candidate.blob)
+            if manifest is not None:
+                why = stale_reason(manifest, store, argv, keys)
+                if why is None:
+                    return Lookup(manifest=manifest, candidates=candidates)
+            elif why is None:
+                why = "its manifest was removed from the store"
+        reason = reason or why
+    return Lookup(reason=reason, candidates=candidates)
+
+
 # How long a worker waits for another one's re-trace before checking again.
 _RETRACE_POLL = 0.05
 _RETRACE_POLL_MAX = 1.0
@@ -161,39 +217,45 @@ def obtain_manifest(jugfile, store, argv=None, keys=None, announce=None):
     """A fresh manifest for ``jugfile``: ``(manifest, trace or None)``.
 
     ``trace`` is set when this process traced (its live tasks can run
-    directly).  ``announce(line)`` is told why a re-trace happened
-    (default: print on stderr)."""
+    directly).  ``announce(line)`` is told why a re-trace happened, and
+    that a trace is volatile (default: print on stderr)."""
     argv = list(argv) if argv is not None else [jugfile]
     announce = announce or (lambda line: print(line, file=sys.stderr))
-    blob_name = manifest_key(jugfile, argv)
-    lock_name = "retrace-" + blob_name[len("manifest-"):]
+    key = manifest_key(jugfile, argv)
+    lock_name = "retrace-" + key[len("manifest-"):]
     poll = _RETRACE_POLL
     announced = False
     while True:
-        manifest, unreadable = load_manifest(store, blob_name)
-        reason = unreadable
-        if manifest is not None:
-            reason = stale_reason(manifest, store, argv, keys)
-            if reason is None:
-                return manifest, None
+        found = find_manifest(jugfile, store, argv, keys)
+        if found.manifest is not None:
+            return found.manifest, None
+        if found.volatile is not None:  # every command traces, as jug does
+            return _trace(jugfile, store, argv, announce)
         keys = None  # after waiting, the caller's listing is out of date
         if store.lock(lock_name):
             try:
-                manifest, _ = load_manifest(store, blob_name)
-                if manifest is not None and stale_reason(manifest, store, argv) is None:
-                    return manifest, None
-                if reason and not announced:
-                    announce(f"jug: {reason}: re-tracing {jugfile}")
-                result = compile_jugfile(jugfile, store, argv)
-                return result.manifest, result.trace
+                again = find_manifest(jugfile, store, argv)
+                if again.manifest is not None:
+                    return again.manifest, None
+                reason = again.reason or found.reason
+                if reason and not announced and again.volatile is None:
+                    announce(f"jug: re-traced {jugfile}: {reason}")
+                return _trace(jugfile, store, argv, announce)
             finally:
                 store.unlock(lock_name)
         info = store.lock_info(lock_name)
         if info is not None and info.is_stale():
             store.break_stale_lock(lock_name)
             continue
-        if reason and not announced:
-            announce(f"jug: {reason}: waiting for another process to re-trace {jugfile}")
+        if found.reason and not announced:
+            announce(f"jug: waiting for another process to re-trace {jugfile}: {found.reason}")
             announced = True
         time.sleep(poll)
         poll = min(poll * 2, _RETRACE_POLL_MAX)
+
+
+def _trace(jugfile, store, argv, announce):
+    result = compile_jugfile(jugfile, store, argv)
+    if result.volatile:
+        announce(result.manifest.header.volatile[0].line())
+    return result.manifest, result.trace

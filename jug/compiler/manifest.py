@@ -43,7 +43,7 @@ from jug.errors import JugError, ManifestError
 from jug.graph import TaskGraph
 
 MAGIC = b"JUGMANIF"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _PREFIX = struct.Struct("<8sII")
 _SECTIONS = ("hashes", "name_ids", "stages", "dep_indptr", "dep_indices", "rev_indptr",
              "rev_indices", "lines")
@@ -107,6 +107,10 @@ class ManifestHeader:
     payload: str | None  # blob name of the execution payload
     payload_error: str | None  # why there is no payload (unpicklable argument...)
     fallbacks: tuple  # ((type name, count), ...): arguments hashed by pickle
+    # What else the trace observed (jug.compiler.freshness records):
+    stats: tuple = ()  # of StatQuery: stat-family questions and their answers
+    variables: tuple = ()  # of VariableRead: environment variables read
+    volatile: tuple = ()  # of Volatility: why this trace may not be reused
 
     def to_json(self):
         """The header as stored in the manifest (without the section offsets)."""
@@ -119,13 +123,16 @@ class ManifestHeader:
             "questions": [q.to_json() for q in self.questions],
             "payload": self.payload, "payload_error": self.payload_error,
             "fallbacks": [list(item) for item in self.fallbacks],
+            "stats": [query.to_json() for query in self.stats],
+            "variables": [variable.to_json() for variable in self.variables],
+            "volatile": [source.to_json() for source in self.volatile],
         }
 
     @classmethod
     def from_json(cls, data):
         """Inverse of :meth:`to_json`; KeyError/TypeError/ValueError when a
         field is missing or malformed."""
-        from jug.compiler.freshness import InputState
+        from jug.compiler.freshness import InputState, StatQuery, VariableRead, Volatility
 
         return cls(
             version=data["version"], jug_version=data["jug_version"], python=data["python"],
@@ -136,6 +143,9 @@ class ManifestHeader:
             questions=tuple(Question.from_json(q) for q in data["questions"]),
             payload=data["payload"], payload_error=data["payload_error"],
             fallbacks=tuple(tuple(item) for item in data["fallbacks"]),
+            stats=tuple(StatQuery.from_json(row) for row in data.get("stats", ())),
+            variables=tuple(VariableRead.from_json(row) for row in data.get("variables", ())),
+            volatile=tuple(Volatility.from_json(row) for row in data.get("volatile", ())),
         )
 
 
@@ -168,6 +178,9 @@ class Manifest:
             "argv": list(header.argv), "stages": graph.stage_count(),
             "stopped_at": header.stopped_at,
             "inputs": [state.to_json() for state in header.inputs],
+            "stats": [query.to_json() for query in header.stats],
+            "variables": [variable.to_json() for variable in header.variables],
+            "volatile": [source.to_json() for source in header.volatile],
             "questions": [q.to_json() for q in header.questions],
             "payload": header.payload, "payload_error": header.payload_error,
             "pickled_argument_types": dict(header.fallbacks),
