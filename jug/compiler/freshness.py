@@ -51,22 +51,25 @@ RACY_NS = 50_000_000
 
 @functools.lru_cache(maxsize=1)
 def _system_prefixes():
-    """Where code we do not fingerprint lives: the standard library and
-    installed packages (they change only with an upgrade, which the versions
-    cover).  Computed on first use: ``sysconfig`` is slow to import."""
-    import sysconfig
+    """Where code we do not fingerprint lives: the standard library (the
+    directory of ``os.py``, as given and resolved) and installed packages
+    (any ``site-packages`` or ``dist-packages`` directory); they change only
+    with an upgrade, which the versions cover.  (``sysconfig.get_paths()``
+    would say the same in 7 ms.)"""
+    stdlib = os.path.dirname(os.path.abspath(os.__file__))
+    return tuple(sorted({stdlib + os.sep, os.path.realpath(stdlib) + os.sep}))
 
-    paths = sysconfig.get_paths()
-    candidates = (paths.get("stdlib"), paths.get("platstdlib"), paths.get("purelib"),
-                  paths.get("platlib"))
-    return tuple(sorted({os.path.realpath(p) + os.sep for p in candidates if p}))
+
+def _looks_installed(path):
+    return "site-packages" in path or "dist-packages" in path
 
 
 @functools.lru_cache(maxsize=4096)
 def is_system_path(path):
+    if path.startswith(_system_prefixes()) or _looks_installed(path):
+        return True
     real = os.path.realpath(path)
-    return (real.startswith(_system_prefixes()) or "site-packages" in real
-            or "dist-packages" in real)
+    return real.startswith(_system_prefixes()) or _looks_installed(real)
 
 
 def _short(path):
@@ -517,8 +520,10 @@ def user_modules(jugfile, modules_before):
     found = {}
     for name, module in list(sys.modules.items()):
         path = getattr(module, "__file__", None)
-        if not path or not path.endswith(".py"):
+        if not path or not path.endswith(".py") or path.startswith(jug_dir):
             continue
+        if path.startswith(_system_prefixes()) or _looks_installed(path):
+            continue  # without a realpath: most modules are the standard library's
         real = os.path.realpath(path)
         if name in modules_before and not real.startswith(directory):
             continue
