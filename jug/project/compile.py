@@ -26,8 +26,10 @@ def compile_command(options, as_json=False, check_determinism=False, out=None):
     quiet = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
     with open_project_store(options) as store, quiet:
         result = compile_jugfile(options.jugfile, store, options.argv)
-        where = _blob_location(store, result.blob_name)
+        where = _blob_location(store, result.blob_name) if result.blob_name else None
     manifest = result.manifest
+    if result.volatile:
+        print(manifest.header.volatile[0].line(), file=sys.stderr)
     if as_json:
         json.dump(manifest.to_json(), out, indent=1)
         out.write("\n")
@@ -55,7 +57,10 @@ def summary_lines(manifest, result, where):
     width = max((len(str(c)) for c in per_name.values()), default=1)
     for name, count in sorted(per_name.items(), key=lambda item: (-item[1], item[0])):
         lines.append(f"  {count:>{width}}  {name}")
-    lines.append(f"Inputs fingerprinted: {len(header.inputs)}")
+    lines.append(f"Observed: {_plural(len(header.inputs), 'file or directory', 'files and directories')}"
+                 f", {_plural(len(header.stats), 'path question')}"
+                 f", {_plural(len(header.variables), 'environment variable')}"
+                 " (jug compile --explain lists them)")
     if header.stopped_at:
         lines.append(f"Stopped at {header.stopped_at}: more tasks will appear once the "
                      "tasks before it are finished.")
@@ -64,9 +69,17 @@ def summary_lines(manifest, result, where):
         lines.append(f"Warning: arguments hashed by pickling (fragile across versions): {kinds}")
     if header.payload_error:
         lines.append(f"Warning: {header.payload_error}")
-    lines.append(f"Manifest: {where} ({_size(result.manifest_bytes)}; payload "
-                 f"{_size(result.payload_bytes)})")
+    if where is None:
+        lines.append("Manifest: not stored: the trace is volatile (every command traces the "
+                     "jugfile again)")
+    else:
+        lines.append(f"Manifest: {where} ({_size(result.manifest_bytes)}; payload "
+                     f"{_size(result.payload_bytes)})")
     return lines
+
+
+def _plural(count, word, words=None):
+    return f"{count} {word}" if count == 1 else f"{count} {words or word + 's'}"
 
 
 def _size(n):
