@@ -380,7 +380,7 @@ class _PatchOnImport:
 def _patchers():
     """Module name -> how to patch it (now if imported, else on import)."""
     return {"builtins": _patch_builtins, "io": _patch_io, "os": _patch_os,
-            "posixpath": _patch_os_path, "pathlib": _patch_pathlib,
+            "posixpath": _patch_os_path, "pathlib": _patch_pathlib, "glob": _patch_glob,
             "subprocess": _patch_subprocess, "socket": _patch_socket,
             "random": _patch_random, "time": _patch_time, "datetime": _patch_datetime,
             "uuid": _patch_uuid, "secrets": _patch_secrets, "numpy.random": _patch_numpy,
@@ -457,18 +457,30 @@ def _patch_captured_open(observer, module):
 def _listing_function(real):
     def listing(path=".", *args, **kwargs):
         observer = _current()
-        if observer is not None and not isinstance(path, int):
-            try:
-                observer.directory_listed(os.fsdecode(os.fspath(path)) if path is not None
-                                          else ".", sys._getframe(1))
-            except TypeError:
-                pass
-        return real(path, *args, **kwargs)
+        if observer is None or isinstance(path, int):
+            return real(path, *args, **kwargs)
+        try:
+            name = os.fsdecode(os.fspath(path)) if path is not None else "."
+        except TypeError:
+            return real(path, *args, **kwargs)
+        try:
+            result = real(path, *args, **kwargs)
+        except OSError:  # not a directory (glob's ** tries files too): that is the answer
+            observer.stat_answer(name, True, "isdir", False, sys._getframe(1))
+            raise
+        observer.directory_listed(name, sys._getframe(1))
+        return result
 
     listing.__wrapped__ = real
     listing.__name__ = real.__name__
     listing.__doc__ = real.__doc__
     return listing
+
+
+def _patch_glob(observer, glob):
+    globber = getattr(glob, "_StringGlobber", None)  # Python 3.13 keeps its own os.scandir
+    if globber is not None and "scandir" in globber.__dict__:
+        observer.replace(globber, "scandir", staticmethod(sys.modules["os"].scandir))
 
 
 def _patch_subprocess(observer, subprocess):
