@@ -84,9 +84,15 @@ def default_map(commands, start=None):
         if command == "invalidate":
             entries.pop("name", None)  # a config file alone must not choose what to delete
             entries.pop("pattern", None)
+        for key in _SELECTION:
+            if key in entries:  # the parameters of --name/--pattern/--target
+                entries["select_" + key] = entries.pop(key)
         if entries:
             result[command] = entries
     return result
+
+
+_SELECTION = ("name", "pattern", "target")
 
 
 def _param(key):

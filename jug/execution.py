@@ -26,6 +26,8 @@ and holds all of its mutable state.  Tasks are graph indices ``i``::
     idle_since  float|None  monotonic time since which nothing progressed
     backoff     float       the next sleep while waiting for other workers
     any_failed  bool        some task raised in this worker
+    observer    Observer    told of each task started, finished, found done
+                            elsewhere or failed (progress line, --verbose info)
 
 What lasts across stages (for the final table) is an :class:`ExecutionState`::
 
@@ -110,6 +112,29 @@ class StageOutcome:
     failed: bool  # some task raised in this worker
 
 
+class Observer:
+    """What a worker tells as it goes, for progress lines and ``--verbose
+    info``; the methods do nothing here (subclasses override what they
+    need).  ``i`` is a graph index; they are called in the worker's thread
+    and must be quick."""
+
+    def stage(self, graph, done, total):
+        """A stage starts: ``done`` of the ``total`` selected tasks of
+        ``graph`` are finished already."""
+
+    def started(self, i):
+        """Task ``i`` is about to run here."""
+
+    def finished(self, i):
+        """Task ``i`` ran here and its result is saved."""
+
+    def found(self, i):
+        """Task ``i`` was finished by someone else meanwhile."""
+
+    def failed(self, i):
+        """Task ``i`` raised here."""
+
+
 class TaskFailed(JugError):
     """A task raised and ``--keep-going`` was not given."""
 
@@ -160,19 +185,21 @@ _FAST_TASK = 0.005
 _MAX_BATCH = 64
 
 
-def execute_graph(graph, runner, store, options, state, heartbeat_period=60.0):
+def execute_graph(graph, runner, store, options, state, heartbeat_period=60.0, observer=None):
     """Run every runnable task of ``graph`` that nobody else has run; returns
     a :class:`StageOutcome`.  ``runner`` computes the tasks
     (:class:`jug.runners.Runner`); ``state`` collects counts and failures
-    across calls (barrier stages)."""
-    return Worker(graph, runner, store, options, state, heartbeat_period).run()
+    across calls (barrier stages); ``observer`` (an :class:`Observer`) is
+    told what happens."""
+    return Worker(graph, runner, store, options, state, heartbeat_period, observer).run()
 
 
 class Worker:
     """The state of one worker on one graph (the layout is in the module
     docstring) and its transitions."""
 
-    def __init__(self, graph, runner, store, options, totals, heartbeat_period=60.0):
+    def __init__(self, graph, runner, store, options, totals, heartbeat_period=60.0,
+                 observer=None):
         self.graph = graph
         self.runner = runner
         self.store = store
@@ -195,6 +222,7 @@ class Worker:
         self.any_failed = False
         self.heartbeat = _Heartbeat(store, heartbeat_period)
         self.hooks = current_context().hooks
+        self.observer = observer or Observer()
 
     # -- the loop -------------------------------------------------------------
 
@@ -229,6 +257,9 @@ class Worker:
         for i in range(len(hashes)):
             if pending[i] == 0 and not finished[i]:
                 ready.append(i)
+        selected = self.selected
+        self.observer.stage(self.graph, sum(1 for i in range(len(hashes))
+                                            if finished[i] and selected[i]), sum(selected))
         # Start at a different place in the ready list in each worker so that
         # workers do not all contend for the same first tasks.
         if len(ready) > 1:
@@ -314,6 +345,7 @@ class Worker:
             if claim == DONE:
                 self.note_loaded(i)
                 self.finish(i)
+                self.observer.found(i)
             else:
                 claimed.append(i)
             progressed = True
@@ -332,6 +364,7 @@ class Worker:
                     task = runner.task(i)
                     self.hooks.call("execute.task-pre-execute", (task,))
                     _preload(store, runner.unloaded_dependencies(i))
+                    self.observer.started(i)
                     outputs.append((i, task, runner.run(i, debug=self.options.debug)))
                 except DamagedResult as error:
                     self.recompute_damaged(i, error)
@@ -355,6 +388,7 @@ class Worker:
         for i, task, _ in outputs:
             self.totals.executed[self.graph.name(i)] += 1
             self.finish(i)
+            self.observer.finished(i)
             if self.options.aggressive_unload:
                 runner.forget_dependencies(i)
             self.hooks.call("execute.task-executed1", (task,))
@@ -382,6 +416,7 @@ class Worker:
         self.totals.failed.add(digest)
         text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
         self.totals.errors.append((self.graph.name(i), digest, text))
+        self.observer.failed(i)
         if self.options.keep_failed:
             self.store.fail(digest, exception_line(error))  # the failed lock stays
         else:
@@ -418,6 +453,7 @@ class Worker:
             blocked.discard(i)
             self.note_loaded(i)
             self.finish(i)
+            self.observer.found(i)
         if len(blocked) <= _WATCH_EACH:
             locks = {hashes[i]: self.store.lock_info(hashes[i]) for i in blocked}
         else:

@@ -192,7 +192,7 @@ def test_grouped_counts_colours_and_edges_through_execute_and_invalidate(tmp_pat
     assert grouped_edges(source, ids) == edges
     assert 'label="jugfile.py: 6 tasks (6 finished)"' in source
 
-    run_jug("invalidate", "jugfile.py", "--target", "total", cwd=tmp_path, check=0)
+    run_jug("invalidate", "jugfile.py", "--name", "total", cwd=tmp_path, check=0)
     source = graph_dot(tmp_path)
     nodes, ids = grouped_nodes(source)
     assert nodes == {"jugfile.double": ((0, 0, 0, 4, 0), FINISHED),

@@ -221,7 +221,7 @@ def test_retrace_after_invalidating_a_result_bvalue_read(tmp_path):
     write(tmp_path / "jugfile.py", BARRIER_JUGFILE)
     run_jug("execute", "jugfile.py", "--will-cite", cwd=tmp_path, check=0)
     run_jug("check", "jugfile.py", cwd=tmp_path, check=0)
-    proc = run_jug("invalidate", "jugfile.py", "--target", "plus", cwd=tmp_path, check=0)
+    proc = run_jug("invalidate", "jugfile.py", "--name", "plus", cwd=tmp_path, check=0)
     assert "Invalidated" in proc.stdout and "jugfile.plus" in proc.stdout
     proc = run_jug("status", "jugfile.py", "--short", cwd=tmp_path, check=1)
     assert "bvalue() was removed" in proc.stderr

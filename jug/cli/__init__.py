@@ -1,20 +1,28 @@
 """The ``jug`` command line.
 
-Every subcommand lives in its own module ``jug.cli.<name>`` exposing a click
-command called ``command``; this module only knows their names, so ``jug
---help`` imports nothing heavy.  Commands are thin: they parse options and
-call one library function.
+Every built-in subcommand lives in its own module ``jug.cli.<name>`` exposing
+a click command called ``command``; this module only knows their names and
+one-line summaries (:data:`COMMANDS`), so ``jug --help`` imports nothing
+heavy.  The summary is written here once: :func:`jug.cli.options.jug_command`
+puts it at the head of the command's own ``--help``.  Commands are thin:
+they parse options and call one library function.
+
+Commands can be added from outside (:mod:`jug.cli.extensions`): a
+``jug.subcommands.SubCommand`` in ``~/.config/jug/jug_user_commands.py``, as
+the original jug's manual describes, or a click command (or SubCommand)
+that an installed package declares in the entry-point group
+``jug.commands``.  They are looked for only when ``jug --help`` lists the
+commands or a command name is not a built-in one.
 """
 
 import importlib
-import importlib.util
 
 import click
 
 from jug.version import __version__
 
-# name -> (module, one-line help).  The help is repeated here so that
-# ``jug --help`` lists commands without importing them.
+# name -> (module, one-line summary).  The summary is the first line of the
+# command's --help and its line in `jug --help`.
 COMMANDS = {
     "execute": ("jug.cli.execute", "Run the tasks of a jugfile."),
     "status": ("jug.cli.status", "Print how many tasks are waiting, ready, running, finished, failed."),
@@ -26,39 +34,87 @@ COMMANDS = {
     "lint": ("jug.cli.lint", "Find task arguments that are not deterministic."),
     "shell": ("jug.cli.shell", "Open an IPython shell with the jugfile's tasks loaded."),
     "cleanup": ("jug.cli.cleanup", "Remove results no task refers to, and stale locks."),
+    "count": ("jug.cli.count", "Count the tasks of a jugfile, per task name."),
+    "demo": ("jug.cli.demo", "Write the primes example into a new folder jug-demo/."),
+    "pack": ("jug.cli.pack", "Pack small results of a file store into one file."),
     "migrate": ("jug.cli.migrate", "Import the results of the original jug 2.x without recomputing."),
     "webstatus": ("jug.cli.webstatus", "Serve a live dashboard of the run to a browser."),
 }
 
+COMPLETION_SHELLS = ("bash", "zsh", "fish")
+
 
 class LazyGroup(click.Group):
-    """A group whose subcommands are imported only when invoked."""
+    """A group whose subcommands are imported only when invoked (built-in
+    ones) or when a name is not built in (user and package commands)."""
 
     def list_commands(self, ctx):
-        return [name for name in sorted(COMMANDS) if _module_exists(COMMANDS[name][0])]
+        from jug.cli.extensions import extension_commands
+
+        names = set(COMMANDS)
+        names.update(extension_commands())
+        return sorted(names)
 
     def get_command(self, ctx, name):
-        if name not in COMMANDS:
-            return None
-        module_name, _ = COMMANDS[name]
-        if not _module_exists(module_name):
-            return None
-        return importlib.import_module(module_name).command
+        if name in COMMANDS:
+            return _builtin_command(name)
+        from jug.cli.extensions import extension_command
+
+        return extension_command(name)
 
     def format_commands(self, ctx, formatter):
-        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
+        from jug.cli.extensions import extension_commands
+
+        extensions = extension_commands()
+        rows = [(name, COMMANDS[name][1]) for name in sorted(COMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+        if extensions:
+            with formatter.section("Commands added by you or by installed packages"):
+                formatter.write_dl([(name, extensions[name].summary)
+                                    for name in sorted(extensions)])
+
+    def parse_args(self, ctx, args):
+        if not args:
+            # as the original: `jug` alone prints the usage and exits 1
+            click.echo(ctx.get_help())
+            ctx.exit(1)
+        ctx.meta["jug.args"] = list(args)  # the whole command line (jug execute -j)
+        return super().parse_args(ctx, args)
 
 
-def _module_exists(module_name):
-    return importlib.util.find_spec(module_name) is not None
+def _builtin_command(name):
+    """The click command of built-in ``name``; a loud error when its module
+    is missing (a broken install), never a silently shorter command list."""
+    module_name = COMMANDS[name][0]
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name != module_name:
+            raise  # the module is there, something it imports is not
+        raise click.ClickException(
+            f"the command `jug {name}` is listed but its module {module_name} is missing: "
+            "this jug installation is incomplete; reinstall it (pip install --force-reinstall "
+            "jug)") from None
+    return module.command
+
+
+def _print_completion(ctx, param, shell):
+    if shell is None or ctx.resilient_parsing:
+        return
+    from click.shell_completion import get_completion_class
+
+    completion = get_completion_class(shell)
+    click.echo(completion(ctx.command, {}, "jug", "_JUG_COMPLETE").source())
+    ctx.exit(0)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"],
                                               "auto_envvar_prefix": "JUG"})
 @click.version_option(__version__, prog_name="jug", message="%(prog)s %(version)s")
+@click.option("--print-completion", type=click.Choice(COMPLETION_SHELLS), default=None,
+              expose_value=False, is_eager=True, callback=_print_completion, metavar="SHELL",
+              help="Print the shell completion script for bash, zsh or fish, and exit.")
 @click.pass_context
 def main(ctx):
     """jug: run the tasks of a jugfile in parallel, reproducibly.
@@ -77,8 +133,11 @@ def main(ctx):
     Defaults come from ~/.config/jugrc and a local .jugrc (INI sections
     [main], [execute], [status]...), then from JUG_<COMMAND>_<OPTION>
     environment variables (JUG_EXECUTE_JUGDIR=...), then the command line.
+
+    \b
+    Shell completion (bash; zsh and fish alike):
+        eval "$(jug --print-completion bash)"
     """
     from jug.config import default_map
 
     ctx.default_map = default_map(list(COMMANDS))
-

@@ -2,15 +2,15 @@
 
 import click
 
-from jug.cli.options import common_options, jugfile_arguments, report_errors
+from jug.cli.options import common_options, jug_command, jugfile_arguments, report_errors
 
 
-@click.command("check")
+@jug_command("check")
 @jugfile_arguments
 @report_errors
 def command(**params):
-    """Exit 0 if every task of the jugfile has its result, 1 otherwise.
-    Prints nothing.
+    """Prints nothing: the exit code says whether every task of the jugfile
+    has its result.
 
     \b
     Example:

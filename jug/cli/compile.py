@@ -2,10 +2,10 @@
 
 import click
 
-from jug.cli.options import common_options, jugfile_arguments, report_errors
+from jug.cli.options import common_options, jug_command, jugfile_arguments, report_errors
 
 
-@click.command("compile")
+@jug_command("compile")
 @jugfile_arguments
 @click.option("--json", "as_json", is_flag=True,
               help="Print the whole manifest as JSON on stdout (tasks with hash, name, "
@@ -19,8 +19,8 @@ from jug.cli.options import common_options, jugfile_arguments, report_errors
                    "clock) and fail if any task hash differs.")
 @report_errors
 def command(as_json, explain, check_determinism, **params):
-    """Trace the jugfile into a manifest (the task graph) and save it in the
-    store.  Other commands do this by themselves whenever the manifest is
+    """The manifest is saved in the store.  Other commands do this by
+    themselves whenever the manifest is
     missing or stale; run it to see the summary, to get the graph as JSON, or
     to fail early in CI.
 

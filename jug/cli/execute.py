@@ -2,10 +2,11 @@
 
 import click
 
-from jug.cli.options import common_options, jugfile_arguments, report_errors
+from jug.cli.options import (common_options, jug_command, jugfile_arguments, report_errors,
+                             selected_names, selection_arguments)
 
 
-@click.command("execute")
+@jug_command("execute")
 @jugfile_arguments
 @click.option("--wait-cycle-time", default=12.0, type=float, show_default=True,
               help="Longest sleep between checks when every runnable task is taken.")
@@ -17,34 +18,54 @@ from jug.cli.options import common_options, jugfile_arguments, report_errors
                    "until `jug cleanup --failed-only`.")
 @click.option("--no-check-environment", is_flag=True,
               help="Ignore JUG_MAX_* variables and __jug_please_stop_running.txt.")
-@click.option("--name", "select_name", default=None, metavar="NAME",
-              help="Run only tasks whose name matches NAME (a glob, matched on whole "
-                   "dotted components: `double` matches `jugfile.double`).")
-@click.option("--pattern", "select_pattern", default=None, metavar="PAT",
-              help="Run only tasks whose name contains PAT (or matches /REGEX/).")
-@click.option("--target", "select_target", default=None, hidden=True)
+@selection_arguments("Run only tasks")
+@click.option("-j", "--jobs", default=1, type=click.IntRange(min=1), show_default=True,
+              metavar="N", help="Start N worker processes here; they share the work through "
+                                "the store, as separately started workers do.  Ctrl-C stops "
+                                "them all and releases their locks.")
+@click.option("--worker-events", is_flag=True, hidden=True,
+              help="(for -j) Write events for the parent on stdout instead of the table.")
 @report_errors
 def command(wait_cycle_time, nr_wait_cycles, keep_going, keep_failed, no_check_environment,
-            select_name, select_pattern, select_target, **params):
-    """Run the tasks of a jugfile, saving every result in the store.
+            select_name, select_pattern, select_target, select_invalid, jobs, worker_events,
+            **params):
+    """Every result is saved in the store.
 
     Any number of `jug execute` processes, on any number of machines sharing
     the store, cooperate: each task runs once.
+
+    On a terminal, a progress line shows the tasks done, the rate, the time
+    left and the failures (drawn by tqdm when installed: pip install
+    'jug[progress]').  --verbose info logs each task started and finished.
 
     \b
     Example:
         jug execute primes.py &
         jug execute primes.py &
+        jug execute primes.py -j 4
         jug execute primes.py --jugdir redis://127.0.0.1:6379/0
     """
     from jug.execution import ExecuteOptions
     from jug.project import execute
+    from jug.project.progress import observers_for
     from jug.selection import matcher_from_options
 
     options = common_options(**params)
-    select = matcher_from_options(select_name or select_target, select_pattern)
+    name, pattern = selected_names(select_name, select_pattern, select_target, select_invalid)
+    select = matcher_from_options(name, pattern)
+    if jobs > 1:
+        from jug.project.workers import run_workers
+
+        raise SystemExit(run_workers(options, click.get_current_context().meta["jug.args"],
+                                     jobs, select))
+    if worker_events:
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us with SIGTERM
     execute_options = ExecuteOptions(
         wait_cycle_time=wait_cycle_time, nr_wait_cycles=nr_wait_cycles, keep_going=keep_going,
         keep_failed=keep_failed, aggressive_unload=options.aggressive_unload,
         debug=options.debug, pdb=options.pdb, select=select)
-    raise SystemExit(execute(options, execute_options, check_environment=not no_check_environment))
+    raise SystemExit(execute(options, execute_options, check_environment=not no_check_environment,
+                             observer=observers_for(options, worker_events),
+                             report=not worker_events))

@@ -2,11 +2,11 @@
 
 import click
 
-from jug.cli.options import common_options, jugfile_arguments, report_errors
+from jug.cli.options import common_options, jug_command, jugfile_arguments, report_errors
 from jug.project.draw import DEFAULT_MAX_NODES, FORMATS
 
 
-@click.command("graph")
+@jug_command("graph")
 @jugfile_arguments
 @click.option("--dot", "dot_to_stdout", is_flag=True, default=False,
               help="Write DOT to standard output (needs no Graphviz installed).")
@@ -32,7 +32,7 @@ from jug.project.draw import DEFAULT_MAX_NODES, FORMATS
 @report_errors
 def command(dot_to_stdout, output, file_format, full, max_nodes, name, pattern, downstream,
             no_status, **params):
-    """Draw the task graph from the manifest: by default one node per task
+    """From the manifest: by default one node per task
     name, coloured by state and labelled with how many of its tasks are
     waiting, ready, running, finished and failed; edges labelled with the
     number of task dependencies they stand for; one cluster per barrier stage.

@@ -2,32 +2,27 @@
 
 import click
 
-from jug.cli.options import common_options, jugfile_arguments, report_errors
+from jug.cli.options import (common_options, jug_command, jugfile_arguments, report_errors,
+                             selected_names, selection_arguments)
 
 
-@click.command("invalidate")
+@jug_command("invalidate")
 @jugfile_arguments
-@click.option("--target", "--invalid", "target", default=None, metavar="NAME",
-              help="Same as --name.")
-@click.option("--name", default=None, metavar="NAME",
-              help="Tasks whose name matches NAME (a glob on whole dotted components: "
-                   "`double` matches `jugfile.double`, not `jugfile.double_other`).")
-@click.option("--pattern", default=None, metavar="PAT",
-              help="Tasks whose name contains PAT, or matches /REGEX/.")
+@selection_arguments("Tasks")
 @report_errors
-def command(target, name, pattern, **params):
-    """Remove the results of the matching tasks and of every task that
-    depends on them, directly or not (computed on the manifest's graph).
+def command(select_name, select_pattern, select_target, select_invalid, **params):
+    """Downstream means every task that depends on a matching one, directly
+    or not (computed on the manifest's graph).
 
     \b
     Example:
-        jug invalidate primes.py --target is_prime
+        jug invalidate primes.py --name is_prime
         jug invalidate jugfile.py --pattern '/^jugfile\\.(fit|score)$/'
     """
-    from jug.errors import JugError
     from jug.project import invalidate
 
-    if (target or name) is None and pattern is None:
-        raise JugError("jug invalidate: say which tasks with --target NAME, --name NAME or "
-                       "--pattern PAT")
-    raise SystemExit(invalidate(common_options(**params), name=target or name, pattern=pattern))
+    name, pattern = selected_names(select_name, select_pattern, select_target, select_invalid)
+    if name is None and pattern is None:  # as the original: a usage error
+        raise click.UsageError("one of the arguments --name --pattern --target --invalid is "
+                               "required (say which tasks to invalidate)")
+    raise SystemExit(invalidate(common_options(**params), name=name, pattern=pattern))

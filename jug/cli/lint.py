@@ -11,10 +11,12 @@ import sys
 
 import click
 
+from jug.cli.options import jug_command
+
 FORMATS = ("text", "json", "sarif", "github")
 
 
-@click.command("lint", context_settings={"help_option_names": ["-h", "--help"]})
+@jug_command("lint", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "--output-format", "output_format", type=click.Choice(FORMATS),
               default="text", show_default=True,
@@ -36,7 +38,7 @@ FORMATS = ("text", "json", "sarif", "github")
 @click.option("--explain", metavar="CODE", default=None,
               help="Explain a rule (e.g. JUG101) with its examples, and exit.")
 def command(paths, output_format, select, ignore, output, fix, diff, explain):
-    """Find task arguments that are not deterministic: unseeded random
+    """Unseeded random
     numbers, clock time, unsorted directory listings, set iteration order,
     process identities; and tasks created inside tasks, lambda task
     functions, arguments hashed by pickling, top-level configuration calls.

@@ -2,10 +2,10 @@
 
 import click
 
-from jug.cli.options import common_options, jugfile_arguments, report_errors
+from jug.cli.options import common_options, jug_command, jugfile_arguments, report_errors
 
 
-@click.command("migrate")
+@jug_command("migrate")
 @jugfile_arguments
 @click.option("--from", "source", default=None, metavar="DIR|URL",
               help="Where the original jug 2.x wrote its results: its --jugdir "
@@ -18,9 +18,7 @@ from jug.cli.options import common_options, jugfile_arguments, report_errors
               help="List every result of the original that no task maps to.")
 @report_errors
 def command(source, dry_run, list_unmapped, **params):
-    """Import the results the original jug 2.x computed for this jugfile.
-
-    Task hashes differ between the original jug and this one, so its results
+    """Task hashes differ between the original jug and this one, so its results
     are not found directly.  For every task of the jugfile, this computes the
     hash jug 2.x gave it, reads that result from the old store (every format
     the original wrote, the pack file included) and saves it under this jug's

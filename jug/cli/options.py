@@ -85,6 +85,80 @@ def _configure_logging(verbose):
     logging.basicConfig(level=level, format="%(levelname)s:%(name)s:%(message)s")
 
 
+TARGET_DEPRECATED = (
+    "jug: warning: {flag} is deprecated and will be removed in a future version. It now "
+    "behaves like --name (strict match on the task name, '*' is a wildcard). Use --pattern "
+    "for loose matching (substring or /regex/ match).")
+BOTH_SELECTORS = (
+    "jug: warning: both a name and a pattern are set (one of them may come from a "
+    "configuration file). Only tasks which match both will be selected.")
+
+
+def selection_arguments(what):
+    """``--name``, ``--pattern`` and the deprecated ``--target``/``--invalid``
+    (``what``: "Run only tasks", "Tasks"...)."""
+    decorators = [
+        click.option("--name", "select_name", default=None, metavar="NAME",
+                     help=f"{what} whose name matches NAME (a glob, matched on whole dotted "
+                          "components: `double` matches `jugfile.double`, not "
+                          "`jugfile.double_other`)."),
+        click.option("--pattern", "select_pattern", default=None, metavar="PAT",
+                     help=f"{what} whose name contains PAT (or matches /REGEX/)."),
+        click.option("--target", "select_target", default=None, metavar="NAME",
+                     help="Deprecated: the same as --name."),
+        click.option("--invalid", "select_invalid", default=None, metavar="NAME", hidden=True),
+    ]
+
+    def apply(f):
+        for decorator in reversed(decorators):
+            f = decorator(f)
+        return f
+    return apply
+
+
+def selected_names(select_name, select_pattern, select_target, select_invalid):
+    """``(name, pattern)`` from the selection options, as the original reads
+    them: given on the command line they exclude each other (a usage error);
+    ``--target``/``--invalid`` warn that they are deprecated; a name and a
+    pattern both set (one from a configuration file) select the tasks that
+    match both, with a warning."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context()
+    given = {"select_name": "--name", "select_pattern": "--pattern",
+             "select_target": "--target", "select_invalid": "--invalid"}
+    on_command_line = [flag for param, flag in given.items()
+                       if ctx.get_parameter_source(param) == ParameterSource.COMMANDLINE]
+    if len(on_command_line) > 1:
+        raise click.UsageError(f"argument {on_command_line[1]}: not allowed with argument "
+                               f"{on_command_line[0]}")
+    for flag, value in (("--target", select_target), ("--invalid", select_invalid)):
+        if value is not None:
+            click.echo(TARGET_DEPRECATED.format(flag=flag), err=True)
+            select_name = value
+    if select_name is not None and select_pattern is not None:
+        click.echo(BOTH_SELECTORS, err=True)
+    return select_name, select_pattern
+
+
+def jug_command(name, **settings):
+    """``click.command(name)`` for a built-in command: its one-line summary
+    is the one :data:`jug.cli.COMMANDS` lists (written only there), followed
+    by the function's docstring."""
+    import inspect
+
+    from jug.cli import COMMANDS
+
+    summary = COMMANDS[name][1]
+
+    def decorate(function):
+        details = inspect.cleandoc(function.__doc__ or "")
+        text = f"{summary}\n\n{details}" if details else summary
+        return click.command(name, help=text, short_help=summary, **settings)(function)
+
+    return decorate
+
+
 def report_errors(function):
     """Run a command body, turning a JugError into its message on stderr and
     a non-zero exit (library code raises; only the CLI decides exit codes)."""

@@ -2,14 +2,14 @@
 
 import click
 
-from jug.cli.options import common_options, jugfile_arguments, report_errors
+from jug.cli.options import common_options, jug_command, jugfile_arguments, report_errors
 
 
-@click.command("shell")
+@jug_command("shell")
 @jugfile_arguments
 @report_errors
 def command(**params):
-    """Open an IPython shell in the jugfile's namespace, with its live tasks.
+    """The shell runs in the jugfile's namespace, with its live tasks.
 
     Helpers: value(task), load_all(), invalidate(task) (with everything
     downstream), get_tasks(), get_filtered_tasks(loadable, failed, available).

@@ -2,17 +2,17 @@
 
 import click
 
-from jug.cli.options import common_options, jugfile_arguments, report_errors
+from jug.cli.options import common_options, jug_command, jugfile_arguments, report_errors
 
 
-@click.command("sleep-until")
+@jug_command("sleep-until")
 @jugfile_arguments
 @click.option("--poll-time", default=12.0, type=float, show_default=True,
               help="Seconds between checks.")
 @report_errors
 def command(poll_time, **params):
-    """Wait until every task of the jugfile is finished (exit 0), or until
-    nothing can progress because tasks failed (exit 1).
+    """Exits 0 then, or 1 as soon as nothing can progress because tasks
+    failed.
 
     \b
     Example:

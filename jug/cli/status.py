@@ -2,13 +2,13 @@
 
 import click
 
-from jug.cli.options import common_options, jugfile_arguments, report_errors
+from jug.cli.options import common_options, jug_command, jugfile_arguments, report_errors
 
 NO_CACHE = ("jug: status needs no cache (--cache, --cache-file, --clear): it always works "
             "from the manifest, which is checked against the jugfile every time")
 
 
-@click.command("status", context_settings={"ignore_unknown_options": False})
+@jug_command("status", context_settings={"ignore_unknown_options": False})
 @jugfile_arguments
 @click.option("--json", "as_json", is_flag=True, default=False,
               help="Print the status as one JSON document (schema: docs/status.md).")
@@ -20,9 +20,7 @@ NO_CACHE = ("jug: status needs no cache (--cache, --cache-file, --clear): it alw
               help="Accepted for jug 2 compatibility: with --cache, exits 0 at once.")
 @report_errors
 def command(as_json, cache, cache_file, clear, **params):
-    """Print how many tasks are waiting, ready, running, finished and failed.
-
-    Tasks whose lock was left by a dead worker (stale locks) count as Ready
+    """Tasks whose lock was left by a dead worker (stale locks) count as Ready
     and are listed below the table, as are failed tasks with the first line
     of their error.  Exit code 0 when every task is finished, 1 otherwise.
 

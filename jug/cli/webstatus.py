@@ -2,10 +2,10 @@
 
 import click
 
-from jug.cli.options import common_options, jugfile_arguments, report_errors
+from jug.cli.options import common_options, jug_command, jugfile_arguments, report_errors
 
 
-@click.command("webstatus")
+@jug_command("webstatus")
 @jugfile_arguments
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
               help="TCP port to listen on (0: any free port).")
@@ -17,7 +17,7 @@ from jug.cli.options import common_options, jugfile_arguments, report_errors
               help="List the store at most this often (for all open pages together).")
 @report_errors
 def command(port, host, refresh, **params):
-    """Serve a page that follows the run live: progress per task name,
+    """The page follows the run live: progress per task name,
     throughput and ETA, running tasks, stale locks, failures with their
     error, and the task graph coloured by state (click a group to filter).
 

@@ -2,10 +2,12 @@
 manifest of the jugfile, and run, report or check its tasks.
 
 Each command-line command calls exactly one function of this package;
-those of ``jug compile`` (:func:`jug.project.compile.compile_command`) and
-``jug graph`` (:func:`jug.project.draw.draw_graph`) live in their own
-modules, imported only by their commands.  None of them runs the jugfile
-while its manifest is fresh.
+those of ``jug compile`` (:func:`jug.project.compile.compile_command`),
+``jug graph`` (:func:`jug.project.draw.draw_graph`), ``jug cleanup``
+(:mod:`jug.project.cleanup`), ``jug demo`` (:mod:`jug.project.demo`),
+``jug pack`` (:mod:`jug.project.pack`) and ``jug execute -j``
+(:mod:`jug.project.workers`) live in their own modules, imported only by
+their commands.  None of them runs the jugfile while its manifest is fresh.
 """
 
 import sys
@@ -139,9 +141,14 @@ def make_runner(options, store, manifest, trace):
     return trace.graph, TraceRunner(trace.tasks)
 
 
-def execute(options, execute_options, check_environment=True, out=None):
+def execute(options, execute_options, check_environment=True, out=None, observer=None,
+            report=True):
     """``jug execute``: run tasks until none is left, moving on to the next
-    barrier stage whenever one completes; returns the exit code."""
+    barrier stage whenever one completes; returns the exit code.
+
+    ``observer`` (:class:`jug.execution.Observer`) is told of each task
+    (progress line, ``--verbose info``); without ``report`` (a worker of
+    ``jug execute -j``) no citation and no table are printed."""
     import signal
 
     from jug.execution import ExecutionState, TaskFailed, execute_graph
@@ -168,27 +175,45 @@ def execute(options, execute_options, check_environment=True, out=None):
             known = (len(manifest.graph), manifest.header.stopped_at)
             graph, runner = make_runner(options, store, manifest, trace)
             try:
-                outcome = execute_graph(graph, runner, store, execute_options, state)
+                outcome = execute_graph(graph, runner, store, execute_options, state,
+                                        heartbeat_period=heartbeat_period(store),
+                                        observer=observer)
             except TaskFailed as error:
+                _close(observer)
                 print(str(error), file=sys.stderr)
                 return 1
             failed = failed or outcome.failed
             if manifest.complete or not outcome.all_finished:
                 break
+    _close(observer)
     jug_hook("execute.finished_pre_status")
-    if not options.will_cite:
-        print(CITATION, file=out)
-    print_task_summary_table(options, [("Executed", dict(state.executed)),
-                                       ("Loaded", dict(state.loaded))], file=out)
+    if report:
+        if not options.will_cite:
+            print(CITATION, file=out)
+        print_task_summary_table(options, [("Executed", dict(state.executed)),
+                                           ("Loaded", dict(state.loaded))], file=out)
     jug_hook("execute.finished_post_status")
     if failed:
-        print(f"jug: {len(state.errors)} tasks failed: "
-              + ", ".join(sorted({name for name, _, _ in state.errors})), file=sys.stderr)
+        if report:  # a worker of `jug execute -j`: its parent says it for all
+            print(f"jug: {len(state.errors)} tasks failed: "
+                  + ", ".join(sorted({name for name, _, _ in state.errors})), file=sys.stderr)
         return 1
-    if not outcome.all_finished:
+    if not outcome.all_finished and report:
         print("jug: some tasks could not be run (they are running elsewhere or depend on "
               "failed tasks); see `jug status`.", file=sys.stderr)
     return 0
+
+
+def heartbeat_period(store):
+    """How often a worker refreshes its locks: a minute, or a quarter of a
+    shorter lease (``JUG_LEASE``)."""
+    return min(60.0, store.lease / 4)
+
+
+def _close(observer):
+    close = getattr(observer, "close", None)
+    if close is not None:
+        close()
 
 
 def _exit_on_sigterm(signum, frame):
@@ -206,6 +231,25 @@ If you use Jug in a published research paper please cite:
 
 Use the --will-cite option to suppress this message
 """
+
+
+def count_tasks(options, out=None):
+    """``jug count``: the table of tasks per name (group ``Count``)."""
+    import collections
+
+    from jug.io import print_task_summary_table
+
+    out = out or sys.stdout
+    with open_project_store(options) as store:
+        manifest, _ = load_manifest(options, store)
+    graph = manifest.graph
+    counts = collections.Counter(graph.name_ids)
+    print_task_summary_table(options, [("Count", {graph.names[name_id]: count for name_id, count
+                                                  in counts.items()})], file=out)
+    pending = _pending_stage_text(manifest)
+    if pending:
+        print(f"Note: {pending}.", file=out)
+    return 0
 
 
 def invalidate(options, name=None, pattern=None, out=None):

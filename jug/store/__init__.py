@@ -13,7 +13,11 @@ a path (``results.jugdata``, ``/nfs/run/``)      :class:`FileStore`
 ``dict_store``, ``dict_store:FILE``             :class:`MemoryStore`
 ==============================================  ===========================
 
-Any other ``SCHEME://`` is an error.  The interface is
+Any other ``SCHEME://`` is an error.  The environment variable
+``JUG_LEASE`` (seconds) sets every store's lease, the time without a
+heartbeat after which a lock counts as stale (default 15 minutes; workers
+refresh their locks every quarter of it, at most every minute).  The
+interface is
 :class:`jug.store.base.Store`; its docstring says what is atomic.
 """
 
@@ -64,7 +68,24 @@ def open_store(jugdir):
             raise StoreError(f"unknown store scheme {scheme!r} in --jugdir {jugdir!r}: "
                              f"use {_ACCEPTED}")
     module_name, _, factory = backend.partition(":")
-    return getattr(importlib.import_module(module_name), factory)(jugdir)
+    lease = lease_from_environment()
+    settings = {} if lease is None else {"lease": lease}
+    return getattr(importlib.import_module(module_name), factory)(jugdir, **settings)
+
+
+def lease_from_environment():
+    """``JUG_LEASE`` as seconds, or None when it is not set."""
+    text = os.environ.get("JUG_LEASE", "").strip()
+    if not text:
+        return None
+    try:
+        lease = float(text)
+    except ValueError:
+        lease = -1.0
+    if not lease > 0:
+        raise StoreError(f"JUG_LEASE={text!r} is not a number of seconds above 0: set it to "
+                         "the time after which a lock without a heartbeat is stale, e.g. 900")
+    return lease
 
 
 def __getattr__(name):

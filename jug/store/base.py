@@ -592,6 +592,30 @@ class Store(abc.ABC):
         check.  ``version`` is an int that changes whenever the blob is
         rewritten (a modification time in ns, or a counter)."""
 
+    # -- maintenance (jug cleanup) ---------------------------------------------
+
+    def list_blobs(self, prefix=""):
+        """The names of the blobs starting with ``prefix``, or None when this
+        store cannot list them (``jug cleanup`` then cannot know the other
+        manifests, and keeps what they may refer to)."""
+        return None
+
+    def result_sizes(self, keys):
+        """``{key: (size in bytes, ours)}`` for the keys of ``keys`` that have
+        a result; ``ours`` is False for a result not in this jug's format
+        (one the original jug 2.x wrote into a shared directory or
+        database)."""
+        return {}
+
+    def stale_temp_files(self, older_than):
+        """``[(name, size)]`` of the temporary files that crashed saves left
+        (not written for ``older_than`` seconds); stores without temporary
+        files have none."""
+        return []
+
+    def remove_temp_file(self, name):
+        """Delete temporary file ``name`` (from :meth:`stale_temp_files`)."""
+
     # -- lifetime -------------------------------------------------------------
 
     def close(self):

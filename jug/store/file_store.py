@@ -6,6 +6,7 @@ This module owns the on-disk layout of a jugdir::
     <dir>/locks/<name>.lock    a lock: JSON {host, pid, created, token}
     <dir>/tempfiles/           files being written, renamed into place when whole
     <dir>/blobs/<name>         manifest blobs
+    <dir>/packs/results.jugpack  small results packed by `jug pack` (jug.store.pack)
 
 Directories are created when first needed.  Works on a local disk and on NFS
 (v3 or later: ``O_CREAT|O_EXCL`` and ``rename`` are atomic there).
@@ -28,10 +29,11 @@ import threading
 import time
 
 from jug.errors import ResultMissing, StoreError
-from jug.store.base import (BUSY, CLAIMED, DONE, DEFAULT_LEASE, ENC_NPY, PayloadWriter, Store,
-                            decode_result, encode_result, failed_lock_record, iso_time,
+from jug.store.base import (BUSY, CLAIMED, DONE, DEFAULT_LEASE, ENC_NPY, MAGIC, PayloadWriter,
+                            Store, decode_result, encode_result, failed_lock_record, iso_time,
                             lock_record, pack_header, parse_lock_record, plain_ndarray,
-                            result_key, store_name, write_npy)
+                            result_key, saved_at, store_name, write_npy)
+from jug.store.pack import PackedResults, remove_from_pack
 
 #: arrays larger than this are streamed to the file rather than encoded in memory
 STREAM_ABOVE = 4 * 1024 * 1024
@@ -146,6 +148,8 @@ class FileStore(Store):
         # guarded by _mutex, as a heartbeat thread refreshes while tasks run
         self._held = {}
         self._mutex = threading.Lock()
+        #: results packed by `jug pack`, looked in where a result file is missing
+        self.packed = PackedResults(self.path)
 
     def describe(self):
         return self.path
@@ -239,6 +243,9 @@ class FileStore(Store):
         try:
             fd = os.open(path, os.O_RDONLY)
         except FileNotFoundError:
+            packed = self.packed.get(key)
+            if packed is not None:
+                return decode_result(packed, key, f"{self.packed.path}, packed")
             raise ResultMissing(f"no result for task {key}: {path} does not exist "
                                 f"(store {self.path}); `jug execute` computes it") from None
         try:
@@ -248,12 +255,13 @@ class FileStore(Store):
         return decode_result(buffer, key, path)
 
     def exists(self, key):
-        return os.path.exists(self._result_path(result_key(key)))
+        key = result_key(key)
+        return os.path.exists(self._result_path(key)) or key in self.packed
 
     def exists_many(self, keys):
         keys = [result_key(key) for key in keys]
         if len(keys) <= 256:
-            return [os.path.exists(self._result_path(key)) for key in keys]
+            return [os.path.exists(self._result_path(key)) or key in self.packed for key in keys]
         present = self.list_keys()
         return [key in present for key in keys]
 
@@ -276,21 +284,36 @@ class FileStore(Store):
                     keys.update(map(prefix.__add__, names))  # all valid: the usual case
                 else:
                     keys.update(prefix + name for name in names if _NAME_38.fullmatch(name))
+        keys.update(self.packed.keys())
         return keys
 
-    def remove(self, key):
-        path = self._result_path(result_key(key))
+    def _remove_file(self, key):
+        path = self._result_path(key)
         if not _unlink_if_present(path):
             return False
         if self.fsync:
             fsync_dir(os.path.dirname(path))
         return True
 
+    def remove(self, key):
+        key = result_key(key)
+        removed = self._remove_file(key)
+        return bool(remove_from_pack(self, [key])) or removed
+
+    def remove_many(self, keys):
+        keys = [result_key(key) for key in keys]
+        removed = {key for key in keys if self._remove_file(key)}
+        return removed | remove_from_pack(self, keys)
+
     def metadata(self, key):
+        key = result_key(key)
         try:
-            mtime = os.stat(self._result_path(result_key(key))).st_mtime
+            mtime = os.stat(self._result_path(key)).st_mtime
         except FileNotFoundError:
-            return {"computed": False, "completed": None}
+            packed = self.packed.get(key)
+            if packed is None:
+                return {"computed": False, "completed": None}
+            mtime = saved_at(packed, key, self.packed.path)
         return {"computed": True, "completed": iso_time(mtime)}
 
     # -- locks ------------------------------------------------------------------
@@ -357,7 +380,7 @@ class FileStore(Store):
     def claim(self, key):
         key = result_key(key)
         result = self._result_path(key)
-        if os.path.exists(result):  # read-only check first: no lock file churn
+        if os.path.exists(result) or key in self.packed:  # read-only first: no lock churn
             return DONE
         if not self.lock(key):
             return BUSY
@@ -504,6 +527,50 @@ class FileStore(Store):
             pass
         os.unlink(grave)
         return False
+
+    # -- maintenance ------------------------------------------------------------
+
+    def list_blobs(self, prefix=""):
+        try:
+            return sorted(name for name in os.listdir(self._blobs) if name.startswith(prefix))
+        except FileNotFoundError:
+            return []
+
+    def result_sizes(self, keys):
+        sizes = {}
+        for key in map(result_key, keys):
+            try:
+                fd = os.open(self._result_path(key), os.O_RDONLY)
+            except FileNotFoundError:
+                packed = self.packed.get(key)
+                if packed is not None:
+                    sizes[key] = (len(packed), bytes(packed[:len(MAGIC)]) == MAGIC)
+                continue
+            try:
+                sizes[key] = (os.fstat(fd).st_size, os.read(fd, len(MAGIC)) == MAGIC)
+            finally:
+                os.close(fd)
+        return sizes
+
+    def stale_temp_files(self, older_than):
+        now = time.time()
+        found = []
+        try:
+            entries = os.scandir(self._tempfiles)
+        except FileNotFoundError:
+            return found
+        with entries:
+            for entry in entries:
+                try:
+                    stat = entry.stat(follow_symlinks=False)
+                except FileNotFoundError:
+                    continue
+                if entry.is_file(follow_symlinks=False) and now - stat.st_mtime > older_than:
+                    found.append((entry.name, stat.st_size))
+        return sorted(found)
+
+    def remove_temp_file(self, name):
+        _unlink_if_present(f"{self._tempfiles}/{os.path.basename(name)}")
 
     # -- blobs ------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ import threading
 import time
 
 from jug.errors import ResultMissing, StoreError
-from jug.store.base import (DEFAULT_LEASE, LockInfo, Store, decode_result, encode_result,
+from jug.store.base import (DEFAULT_LEASE, MAGIC, LockInfo, Store, decode_result, encode_result,
                             error_line, iso_time, result_key, saved_at, store_name, this_host)
 from jug.store.file_store import fsync_dir
 
@@ -27,10 +27,10 @@ _FILE_FORMAT = "jug dict_store"
 _FILE_VERSION = 1
 
 
-def open_memory_store(jugdir):
+def open_memory_store(jugdir, lease=DEFAULT_LEASE):
     """The store for ``dict_store`` or ``dict_store:FILE``."""
     _, _, path = jugdir.partition(":")
-    return MemoryStore(path or None)
+    return MemoryStore(path or None, lease=lease)
 
 
 class MemoryStore(Store):
@@ -222,6 +222,16 @@ class MemoryStore(Store):
                 return False
             del self._locks[info.key]
             return True
+
+    # -- maintenance ------------------------------------------------------------
+
+    def list_blobs(self, prefix=""):
+        return sorted(name for name in self._blobs if name.startswith(prefix))
+
+    def result_sizes(self, keys):
+        results = self._results
+        return {key: (len(results[key]), results[key][:len(MAGIC)] == MAGIC)
+                for key in map(result_key, keys) if key in results}
 
     # -- blobs ------------------------------------------------------------------
 

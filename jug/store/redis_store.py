@@ -24,9 +24,9 @@ import threading
 import time
 
 from jug.errors import ResultMissing, StoreError
-from jug.store.base import (BUSY, CLAIMED, DEFAULT_LEASE, DONE, HEADER, Store, decode_result,
-                            encode_result, failed_lock_record, iso_time, lock_record,
-                            parse_lock_record, result_key, saved_at, store_name)
+from jug.store.base import (BUSY, CLAIMED, DEFAULT_LEASE, DONE, HEADER, MAGIC, Store,
+                            decode_result, encode_result, failed_lock_record, iso_time,
+                            lock_record, parse_lock_record, result_key, saved_at, store_name)
 
 #: seconds to wait for a TCP connection before saying the server is unreachable
 CONNECT_TIMEOUT = 2.0
@@ -420,6 +420,29 @@ class RedisStore(Store):
     def _remove_lock_if_unchanged(self, info):
         state = _FAILED if info.failed else _HELD
         return bool(self._remove_if_token(keys=[f"lock:{info.key}"], args=[info.token, state]))
+
+    # -- maintenance ------------------------------------------------------------
+
+    @_talks_to_redis("listing blobs")
+    def list_blobs(self, prefix=""):
+        return sorted(name.decode("ascii", "replace")
+                      for name in self._scan(b"blob:" + prefix.encode("ascii")))
+
+    @_talks_to_redis("measuring results")
+    def result_sizes(self, keys):
+        keys = [result_key(key) for key in keys]
+
+        def query(pipe, key):
+            pipe.strlen(f"result:{key}")
+            pipe.getrange(f"result:{key}", 0, len(MAGIC) - 1)
+
+        replies = self._pipelined(keys, query)
+        sizes = {}
+        for i, key in enumerate(keys):
+            size, head = replies[2 * i], replies[2 * i + 1]
+            if size:
+                sizes[key] = (size, head == MAGIC)
+        return sizes
 
     # -- blobs ------------------------------------------------------------------
 
