@@ -466,7 +466,7 @@ class Worker:
             elif lock.failed:
                 self.failed[i] = 1
                 blocked.discard(i)
-            elif lock.is_stale() and self.store.break_stale_lock(hashes[i]):
+            elif lock.is_stale(lease=self.store.lease) and self.store.break_stale_lock(hashes[i]):
                 print(f"jug: reclaimed the stale lock of {self.graph.name(i)} (held by "
                       f"{lock.host or 'an unknown host'} pid {lock.pid})", file=sys.stderr)
                 self.ready.append(i)

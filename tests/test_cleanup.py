@@ -1,0 +1,245 @@
+"""``jug cleanup``: what goes, what stays and why, on the file store and
+Redis, through the command line."""
+
+import os
+import re
+import time
+
+import pytest
+
+from jugtest import run_jug, write
+
+JUGFILE = """
+    import sys
+    from jug import TaskGenerator
+
+    @TaskGenerator
+    def double(x):
+        return 2 * x
+
+    @TaskGenerator
+    def total(xs):
+        return sum(xs)
+
+    N = int(sys.argv[1]) if len(sys.argv) > 1 else 4
+    total([double(i) for i in range(N)])
+"""
+
+BARRIER = """
+    import sys
+    from jug import TaskGenerator, barrier
+
+    @TaskGenerator
+    def double(x):
+        return 2 * x
+
+    @TaskGenerator
+    def late(x):
+        return x + 1
+
+    N = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    firsts = [double(i) for i in range(N)]
+    barrier()
+    [late(f) for f in firsts]
+"""
+
+
+def open_store(jugdir):
+    from jug.store import open_store as opened
+
+    return opened(jugdir)
+
+
+def removed_objects(stdout):
+    match = re.search(r"^Removed (\d+) objects$", stdout, re.M)
+    assert match, stdout
+    return int(match.group(1))
+
+
+def test_removes_what_no_manifest_refers_to_and_keeps_the_rest(tmp_path, shared_jugdir):
+    write(tmp_path / "jugfile.py", JUGFILE)
+    run_jug("execute", "jugfile.py", "--jugdir", shared_jugdir, "--will-cite", cwd=tmp_path,
+            check=0)
+    # the jugfile changes: double(3) and the old total belong to no task now
+    write(tmp_path / "jugfile.py", JUGFILE.replace("else 4", "else 3"))
+    dry = run_jug("cleanup", "jugfile.py", "--jugdir", shared_jugdir, "--dry-run",
+                  cwd=tmp_path, check=0)
+    assert dry.stdout.splitlines()[0].startswith("Would remove 2 objects (")
+    listed = re.findall(r"^  ([0-9a-f]{40})\s+(\d+) B$", dry.stdout, re.M)
+    assert len(listed) == 2 and all(int(size) > 32 for _, size in listed), dry.stdout
+    assert "Kept 3 results (" in dry.stdout and "referenced by the manifest of jugfile.py" \
+        in dry.stdout
+    with open_store(shared_jugdir) as store:
+        assert {key for key, _ in listed} <= store.list_keys()  # a dry run removes nothing
+    proc = run_jug("cleanup", "jugfile.py", "--jugdir", shared_jugdir, cwd=tmp_path, check=0)
+    lines = proc.stdout.splitlines()
+    assert lines[:2] == ["Removed 2 objects", "Removed 0 locks"], proc.stdout
+    with open_store(shared_jugdir) as store:
+        assert len(store.list_keys()) == 3
+        assert not {key for key, _ in listed} & store.list_keys()
+    status = run_jug("status", "jugfile.py", "--jugdir", shared_jugdir, "--short", cwd=tmp_path,
+                     check=1)
+    assert status.stdout.startswith("1 tasks waiting to be run, 0 failed, 3 complete")
+
+
+def test_dry_run_with_a_barrier_and_two_argument_lists_keeps_everything_referenced(tmp_path):
+    """Two argument lists of one jugfile with a barrier: what either needs
+    stays, also while both are stopped at their barrier."""
+    write(tmp_path / "jugfile.py", BARRIER.replace("late(f)", "late(f, N)").replace(
+        "def late(x)", "def late(x, n)"))
+    for argv in ("3", "5"):
+        run_jug("execute", "jugfile.py", "--will-cite", "--", argv, cwd=tmp_path, check=0)
+    with open_store(tmp_path / "jugfile.jugdata") as store:
+        everything = store.list_keys()
+    assert len(everything) == 5 + 3 + 5  # double(0..4), late(.., 3) x3, late(.., 5) x5
+    dry = run_jug("cleanup", "jugfile.py", "--dry-run", "--", "3", cwd=tmp_path, check=0)
+    assert dry.stdout.startswith("Would remove 0 objects (0 B)\n"), dry.stdout
+    assert re.search(r"^Kept 6 results \(\d+ B\) referenced by the manifest of jugfile.py$",
+                     dry.stdout, re.M), dry.stdout
+    assert re.search(r"^Kept 7 results \(\d+ B\) referenced only by the manifest of "
+                     r"jugfile.py 5$", dry.stdout, re.M), dry.stdout
+    # argument list 3 stops at the barrier again: its late results are no manifest's now
+    run_jug("invalidate", "jugfile.py", "--name", "double", "--", "5", cwd=tmp_path, check=0)
+    with open_store(tmp_path / "jugfile.jugdata") as store:
+        left = store.list_keys()
+    assert len(left) == 3  # late(.., 3), which only the stage after the barrier knows
+    dry = run_jug("cleanup", "jugfile.py", "--dry-run", "--", "3", cwd=tmp_path, check=0)
+    assert dry.stdout.startswith("Would remove 0 objects (0 B)\n"), dry.stdout
+    assert re.search(r"^Kept 3 results \(\d+ B\) no manifest refers to, because jugfile.py 3 "
+                     r"stopped at barrier\(\) at line 14: the tasks after it are not known yet",
+                     dry.stdout, re.M), dry.stdout
+    real = run_jug("cleanup", "jugfile.py", "--", "3", cwd=tmp_path, check=0)
+    assert removed_objects(real.stdout) == 0
+    with open_store(tmp_path / "jugfile.jugdata") as store:
+        assert store.list_keys() == left
+    # run again: the kept late results are found, not recomputed
+    again = run_jug("execute", "jugfile.py", "--will-cite", "--", "3", cwd=tmp_path, check=0)
+    assert re.search(r"^\s+0\s+3  jugfile.late$", again.stdout, re.M), again.stdout
+    run_jug("execute", "jugfile.py", "--will-cite", "--", "5", cwd=tmp_path, check=0)
+    with open_store(tmp_path / "jugfile.jugdata") as store:
+        assert store.list_keys() == everything
+    only = run_jug("cleanup", "jugfile.py", "--current-only", "--", "3", cwd=tmp_path, check=0)
+    assert removed_objects(only.stdout) == 7, only.stdout  # double(3), double(4), late(.., 5)
+    assert "Removed 1 other manifest" in only.stdout
+    run_jug("check", "jugfile.py", "--", "3", cwd=tmp_path, check=0)
+
+
+def test_a_stopped_barrier_keeps_results_of_the_later_stage(tmp_path, shared_jugdir):
+    # the late tasks do not depend on the first ones: invalidating these leaves theirs
+    write(tmp_path / "jugfile.py", BARRIER.replace("late(f) for f in firsts",
+                                                   "late(i) for i in range(N)"))
+    run_jug("execute", "jugfile.py", "--jugdir", shared_jugdir, "--will-cite", cwd=tmp_path,
+            check=0)
+    run_jug("invalidate", "jugfile.py", "--jugdir", shared_jugdir, "--name", "double",
+            cwd=tmp_path, check=0)
+    proc = run_jug("cleanup", "jugfile.py", "--jugdir", shared_jugdir, cwd=tmp_path, check=0)
+    assert removed_objects(proc.stdout) == 0
+    assert re.search(r"^Kept 3 results no manifest refers to, because jugfile.py stopped at "
+                     r"barrier\(\) at line \d+", proc.stdout, re.M), proc.stdout
+    # after the barrier the late tasks find their results: nothing recomputed
+    again = run_jug("execute", "jugfile.py", "--jugdir", shared_jugdir, "--will-cite",
+                    cwd=tmp_path, check=0)
+    assert re.search(r"^\s+3\s+\d+  jugfile.double$", again.stdout, re.M), again.stdout
+    assert re.search(r"^\s+0\s+3  jugfile.late$", again.stdout, re.M), again.stdout
+
+
+def test_results_of_the_original_jug_are_kept_unless_asked(tmp_path):
+    write(tmp_path / "jugfile.py", JUGFILE)
+    run_jug("execute", "jugfile.py", "--will-cite", cwd=tmp_path, check=0)
+    import zlib
+
+    old = tmp_path / "jugfile.jugdata" / "aa" / ("b" * 38)  # the original's layout and format
+    old.parent.mkdir(exist_ok=True)
+    old.write_bytes(zlib.compress(b"P\x80\x05K\x00."))
+    proc = run_jug("cleanup", "jugfile.py", cwd=tmp_path, check=0)
+    assert removed_objects(proc.stdout) == 0
+    assert "Kept 1 result (" in proc.stdout and "written by the original jug 2.x" in proc.stdout
+    assert old.exists()
+    proc = run_jug("cleanup", "jugfile.py", "--remove-jug2-results", cwd=tmp_path, check=0)
+    assert removed_objects(proc.stdout) == 1 and not old.exists()
+
+
+def test_temporary_files_of_crashed_saves_are_removed_after_a_lease(tmp_path):
+    write(tmp_path / "jugfile.py", JUGFILE)
+    run_jug("execute", "jugfile.py", "--will-cite", cwd=tmp_path, check=0)
+    tempfiles = tmp_path / "jugfile.jugdata" / "tempfiles"
+    tempfiles.mkdir(exist_ok=True)
+    crashed = tempfiles / "0a1b2c3d4e5f-4242-7"
+    crashed.write_bytes(b"x" * 1000)
+    old = time.time() - 3600
+    os.utime(crashed, (old, old))
+    writing = tempfiles / "0a1b2c3d4e5f-4243-0"  # a save going on now: left alone
+    writing.write_bytes(b"y" * 10)
+    dry = run_jug("cleanup", "jugfile.py", "--dry-run", cwd=tmp_path, check=0)
+    assert "Would remove 1 temporary file (1.0 kB) left by crashed saves:" in dry.stdout
+    assert "tempfiles/0a1b2c3d4e5f-4242-7" in dry.stdout and "4243" not in dry.stdout
+    proc = run_jug("cleanup", "jugfile.py", cwd=tmp_path, check=0)
+    assert "Removed 1 temporary file (1.0 kB) left by crashed saves" in proc.stdout
+    assert not crashed.exists() and writing.exists()
+
+
+FAILING = """
+    from jug import TaskGenerator
+
+    @TaskGenerator
+    def fails(x):
+        raise ValueError(f"bad {x}")
+
+    @TaskGenerator
+    def fine(x):
+        return x
+
+    fails(1)
+    fine(2)
+"""
+
+
+def test_failed_only_and_keep_locks(tmp_path, shared_jugdir):
+    write(tmp_path / "jugfile.py", FAILING)
+    run_jug("execute", "jugfile.py", "--jugdir", shared_jugdir, "--keep-going", "--keep-failed",
+            "--will-cite", cwd=tmp_path, check=1)
+    with open_store(shared_jugdir) as store:
+        assert [info.failed for info in store.list_locks().values()] == [True]
+        store.lock("a-live-lock")  # held by this (live) process
+        dry = run_jug("cleanup", "jugfile.py", "--jugdir", shared_jugdir, "--failed-only",
+                      "--dry-run", cwd=tmp_path, check=0)
+        assert dry.stdout.startswith("Would remove 1 failure locks:\n"), dry.stdout
+        assert "failed: ValueError: bad 1" in dry.stdout
+        keep = run_jug("cleanup", "jugfile.py", "--jugdir", shared_jugdir, "--keep-locks",
+                       cwd=tmp_path, check=0)
+        assert keep.stdout.splitlines()[0] == "Removed 0 objects"
+        assert "locks" not in keep.stdout.splitlines()[0] and len(store.list_locks()) == 2
+        proc = run_jug("cleanup", "jugfile.py", "--jugdir", shared_jugdir, "--failed-only",
+                       cwd=tmp_path, check=0)
+        assert proc.stdout.splitlines()[0] == "Removed 1 failure locks", proc.stdout
+        assert list(store.list_locks()) == ["a-live-lock"]
+        locks = run_jug("cleanup", "jugfile.py", "--jugdir", shared_jugdir, "--locks-only",
+                        cwd=tmp_path, check=0)
+        assert locks.stdout.splitlines()[0] == "Removed 0 locks"
+        assert f"Kept 1 lock of live workers (pid {os.getpid()} on " in locks.stdout
+        assert list(store.list_locks()) == ["a-live-lock"]
+        store.unlock("a-live-lock")
+    # the failed task runs again
+    run_jug("status", "jugfile.py", "--jugdir", shared_jugdir, "--short", cwd=tmp_path, check=1)
+
+
+def test_options_exclude_each_other_as_in_the_original(tmp_path):
+    write(tmp_path / "jugfile.py", JUGFILE)
+    proc = run_jug("cleanup", "jugfile.py", "--locks-only", "--keep-locks", cwd=tmp_path,
+                   check=2)
+    assert "not allowed with argument --locks-only" in proc.stderr
+
+
+@pytest.mark.parametrize("option", ["", "--keep-locks", "--locks-only", "--failed-only"])
+def test_messages_and_store_agree_with_the_original(differential, option):
+    """A jugfile that lost tasks: the same objects go, the same tasks stay."""
+    scenario = differential.scenario({"jugfile.py": JUGFILE})
+    scenario.execute()
+    scenario.write({"jugfile.py": JUGFILE.replace("else 4", "else 2")})
+    args = ["cleanup", "jugfile.py"] + ([option] if option else [])
+    outcomes = scenario.run(*args)
+    original, ours = outcomes["original"], outcomes["ours"]
+    assert original.returncode == ours.returncode == 0, outcomes
+    expected = original.stdout.splitlines()
+    assert ours.stdout.splitlines()[:len(expected)] == expected, outcomes
+    scenario.assert_same_status()
