@@ -64,18 +64,21 @@ def test_status_shows_the_stale_lock_and_cleanup_removes_it(tmp_path, shared_jug
     env = jug_env()
     kill_in_task(tmp_path, shared_jugdir, env)
     document = status_document(tmp_path, shared_jugdir, env)
-    assert [lock["name"] for lock in document["stale_locks"]] == ["jugfile.slow"], document
-    assert document["stale_locks"][0]["reason"] == "the process is gone"
+    # on Redis the worker may have claimed slow(1) with slow(0), in one batch
+    stale = len(document["stale_locks"])
+    assert {lock["name"] for lock in document["stale_locks"]} == {"jugfile.slow"}, document
+    assert {lock["reason"] for lock in document["stale_locks"]} == {"the process is gone"}
     assert document["running"] == []
     table = run_jug("status", "jugfile.py", "--jugdir", shared_jugdir, cwd=tmp_path, env=env,
                     check=1)
     assert "`jug cleanup --locks-only`" in table.stdout
     dry = run_jug("cleanup", "jugfile.py", "--jugdir", shared_jugdir, "--locks-only",
                   "--dry-run", cwd=tmp_path, env=env, check=0)
-    assert "Would remove 1 locks:" in dry.stdout and "stale: the process is gone" in dry.stdout
+    assert f"Would remove {stale} locks:" in dry.stdout
+    assert "stale: the process is gone" in dry.stdout
     proc = run_jug("cleanup", "jugfile.py", "--jugdir", shared_jugdir, "--locks-only",
                    cwd=tmp_path, env=env, check=0)
-    assert proc.stdout.splitlines()[0] == "Removed 1 locks", proc.stdout
+    assert proc.stdout.splitlines()[0] == f"Removed {stale} locks", proc.stdout
     assert status_document(tmp_path, shared_jugdir, env)["stale_locks"] == []
     finish = start_worker(tmp_path, shared_jugdir, env)
     out, err = finish.communicate(timeout=120)
@@ -113,7 +116,7 @@ def test_without_cleanup_the_lease_frees_a_task_of_a_worker_on_another_host(tmp_
     killed_at = time.monotonic()
     document = status_document(tmp_path, shared_jugdir, env)
     if time.monotonic() - killed_at < lease - 1:
-        assert [lock["host"] for lock in document["running"]] == ["jug-other-host"], document
+        assert {lock["host"] for lock in document["running"]} == {"jug-other-host"}, document
         assert document["stale_locks"] == []
     finish = start_worker(tmp_path, shared_jugdir, env)
     out, err = finish.communicate(timeout=120)
