@@ -316,7 +316,7 @@ def invalidate_benchmark(size, quick=False):
     row_id = f"invalidate/layered/{size}"
 
     def steps(impl, ctx, workdir):
-        return [Step((impl.jug("invalidate", "layered.py", "--target", "seed"),),
+        return [Step((impl.jug("invalidate", "layered.py", "--name", "seed"),),
                      impl.environ(JUG_BENCH_N=size), record=(row_id,))]
 
     row = Row(row_id, f"invalidate `seed` (closure: all {_n(size)} tasks) — layered",
@@ -324,6 +324,66 @@ def invalidate_benchmark(size, quick=False):
               floor_label=f"python + scan + {_n(size)} unlinks", tasks=size,
               note="in a copy of the finished store made of hard links: deleting a result frees no blocks")
     return Benchmark(row_id, (row,), "layered.py", size, workdir="fixture-copy", steps=steps, quick=quick)
+
+
+def cleanup_benchmark(size, quick=False):
+    """`jug cleanup` after the jugfile shrank to half its tasks: half of the
+    leaves and the old total belong to no task any more."""
+    row_id = f"cleanup/fanout/{size}"
+    half = size // 2
+
+    def steps(impl, ctx, workdir):
+        env = impl.environ(JUG_BENCH_N=half)
+        return [Step((impl.jug("cleanup", "fanout.py"),), env, record=(row_id,)),
+                Step((impl.jug("status", "fanout.py"),), env, name="`jug status` after cleanup",
+                     accept=STATUS_EXIT_CODES, verifies=True)]
+
+    row = Row(row_id, f"cleanup of {_n(size - half + 1)} unreferenced results — fanout, "
+                      f"{_n(size + 1)} results, {_n(half + 1)} tasks",
+              floor=(("python-startup", 1), ("scan", size), ("unlink-link", size - half)),
+              floor_label=f"python + scan + {_n(size - half)} unlinks", tasks=size + 1,
+              note="the jugfile is traced (both: JUG_BENCH_N changed); in a copy of the "
+                   "finished store made of hard links")
+    return Benchmark(row_id, (row,), "fanout.py", size, workdir="fixture-copy", steps=steps,
+                     quick=quick)
+
+
+def pack_benchmark(size, quick=False):
+    """`jug pack` on a finished store of tiny results, and `status` and
+    `execute` (nothing left to run) before and after it."""
+    ids = {what: f"{what}/fanout/{size}" for what in
+           ("status-unpacked", "execute-unpacked", "pack", "status-packed", "execute-packed")}
+    tasks = size + 1
+
+    def steps(impl, ctx, workdir):
+        env = impl.environ(JUG_BENCH_N=size)
+        status = impl.jug("status", "fanout.py")
+        execute = ctx.execute_args(impl, "fanout.py")
+        return [Step((status,), env, record=(ids["status-unpacked"],), accept=STATUS_EXIT_CODES),
+                Step((execute,), env, record=(ids["execute-unpacked"],)),
+                Step((impl.jug("pack", "fanout.py"),), env, record=(ids["pack"],)),
+                Step((status,), env, record=(ids["status-packed"],), accept=STATUS_EXIT_CODES),
+                Step((execute,), env, record=(ids["execute-packed"],))]
+
+    label = f"fanout, {_n(tasks)} finished tasks"
+    scan = (("python-startup", 1), ("scan", tasks))
+    rows = (
+        Row(ids["status-unpacked"], f"status before `jug pack` — {label}", floor=scan,
+            floor_label=f"python + scan {_n(tasks)}", tasks=tasks),
+        Row(ids["execute-unpacked"], f"execute, nothing to run, before `jug pack` — {label}",
+            floor=scan, floor_label=f"python + scan {_n(tasks)}", tasks=tasks),
+        Row(ids["pack"], f"`jug pack` — {label}",
+            floor=(("python-startup", 1), ("scan", tasks), ("unlink-link", tasks)),
+            floor_label=f"python + scan + {_n(tasks)} unlinks", tasks=tasks,
+            note="original: results of at most 512 bytes; ours: of at most 4096 (all of them here)"),
+        Row(ids["status-packed"], f"status after `jug pack` — {label}",
+            floor=(("python-startup", 1),), floor_label="python", tasks=tasks,
+            note="the original decodes its whole pack in every process"),
+        Row(ids["execute-packed"], f"execute, nothing to run, after `jug pack` — {label}",
+            floor=(("python-startup", 1),), floor_label="python", tasks=tasks),
+    )
+    return Benchmark(ids["pack"], rows, "fanout.py", size, workdir="fixture-copy", steps=steps,
+                     quick=quick)
 
 
 def graph_benchmark(size, quick=False):
@@ -394,6 +454,10 @@ def catalogue(sizes, *, hash_bytes):
             benchmarks.append(execute_benchmark("barrier.py", size, "file", 1))
     for size in sizes:
         benchmarks.append(invalidate_benchmark(size, quick=size == smallest))
+    for size in sizes:
+        benchmarks.append(cleanup_benchmark(size, quick=size == smallest))
+    for size in sizes:
+        benchmarks.append(pack_benchmark(size, quick=size == smallest))
     for size in sizes:
         benchmarks.append(graph_benchmark(size, quick=size == smallest))
     benchmarks.append(hash_benchmark(hash_bytes, quick=True))
