@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -382,14 +383,30 @@ def test_selection_upstream_and_downstream(tmp_path):
 
 # -- where the drawing goes ----------------------------------------------------
 
-def test_default_writes_the_dot_file_next_to_the_jugfile(tmp_path):
+@needs_dot
+def test_default_writes_the_dot_file_and_a_png_next_to_the_jugfile(tmp_path):
     write(tmp_path / "work" / "analysis.py", SMALL_JUGFILE)
     result = invoke("graph", "work/analysis.py", cwd=tmp_path)
     assert result.stdout == (
-        "Wrote work/analysis.dot (DOT: 3 task-name nodes, 2 edges, 6 tasks). "
-        "Render it with: dot -Tsvg work/analysis.dot -o work/analysis.svg\n")
+        "Wrote work/analysis.dot (DOT: 3 task-name nodes, 2 edges, 6 tasks).\n"
+        "Wrote work/analysis.png (PNG: 3 task-name nodes, 2 edges, 6 tasks).\n")
     text = (tmp_path / "work" / "analysis.dot").read_text()
     assert text.startswith("digraph analysis {\n") and "analysis.double" in text
+    assert (tmp_path / "work" / "analysis.png").read_bytes().startswith(b"\x89PNG")
+    invoke("graph", "work/analysis.py", "--format", "svg", cwd=tmp_path)
+    assert (tmp_path / "work" / "analysis.svg").read_bytes().startswith(b"<?xml")
+
+
+def test_default_without_graphviz_says_so_as_the_original(differential):
+    scenario = differential.scenario({"jugfile.py": SMALL_JUGFILE})
+    outcomes = scenario.run("graph", "jugfile.py", env={"PATH": os.path.dirname(sys.executable)})
+    for label, outcome in outcomes.items():
+        assert outcome.returncode == 0, outcome
+        assert outcome.stderr.endswith(
+            "Couldn't render graph file. Is graphviz installed?\nYou will have to manually "
+            "render the dotfile: jugfile.dot\n"), outcome
+        assert (scenario.dirs[label] / "jugfile.dot").exists()
+        assert not (scenario.dirs[label] / "jugfile.png").exists()
 
 
 @needs_dot

@@ -37,8 +37,9 @@ def command(dot_to_stdout, output, file_format, full, max_nodes, name, pattern, 
     waiting, ready, running, finished and failed; edges labelled with the
     number of task dependencies they stand for; one cluster per barrier stage.
 
-    Without --dot, -o or --format, writes JUGFILE's stem + .dot next to the
-    jugfile, as jug does.
+    Without --dot or -o, writes JUGFILE's stem + .dot next to the jugfile and,
+    when Graphviz's `dot` is installed, renders it as stem + .png (or the
+    --format given), as jug does.
 
     \b
     Colours: grey waiting, orange ready, blue running, green finished,

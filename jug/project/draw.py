@@ -74,9 +74,15 @@ def draw_graph(options, request, out=None):
     from jug.project import load_manifest, manifest_and_results, open_project_store
 
     out = out or sys.stdout
+    also_render = None
+    if request.output is None and request.file_format != "graphml":
+        # as the original: <stem>.dot, then <stem>.png (or --format) when `dot` exists
+        also_render = request.file_format or "png"
+        request = dataclasses.replace(request, file_format="dot")
     file_format, destination = resolve_output(options.jugfile, request.output,
                                               request.file_format)
-    check_renderer(file_format)
+    if also_render is None:
+        check_renderer(file_format)
     with open_project_store(options) as store:
         if request.status:
             manifest, keys = manifest_and_results(options, store)
@@ -138,11 +144,37 @@ def draw_graph(options, request, out=None):
     except OSError as error:
         raise JugError(f"jug graph: cannot write {destination}: {error.strerror}") from None
     line = f"Wrote {destination} ({file_format.upper()}: {summary})."
+    if also_render not in (None, "dot"):
+        print(line, file=out)
+        return _render_next_to(digraph, destination, also_render, summary, out)
     if file_format == "dot":
         image = os.path.splitext(destination)[0] + ".svg"
         line += (f" Render it with: dot -Tsvg {shlex.quote(destination)} -o "
                  f"{shlex.quote(image)}")
     print(line, file=out)
+    return 0
+
+
+def _render_next_to(digraph, dotfile, file_format, summary, out):
+    """Render ``digraph`` as ``<stem>.<file_format>`` beside ``dotfile``, or
+    say on stderr (in the original's words) that it could not; 0 either way."""
+    import shutil
+
+    from jug.graph.dot import render
+
+    image = os.path.splitext(dotfile)[0] + "." + file_format
+    if shutil.which("dot") is not None:
+        try:
+            data = render(digraph, file_format)
+            with open(image, "wb") as handle:
+                handle.write(data)
+        except (JugError, OSError):
+            pass
+        else:
+            print(f"Wrote {image} ({file_format.upper()}: {summary}).", file=out)
+            return 0
+    print("Couldn't render graph file. Is graphviz installed?\nYou will have to manually "
+          f"render the dotfile: {dotfile}", file=sys.stderr)
     return 0
 
 
