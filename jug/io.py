@@ -120,15 +120,39 @@ def _metadata_of(result):
     return None
 
 
+class _Metadata:
+    """Stands for the ``meta`` entry of task ``key`` in a description made
+    ahead of time."""
+
+    def __init__(self, key):
+        self.key = key
+
+
 class _LazyDescription:
-    """``describe(task)`` taken when the writing task runs (so it includes
-    the dependency's completion time)."""
+    """``describe(task)`` as the writing task needs it: the names and
+    arguments taken when the jugfile is traced (a worker running from the
+    manifest knows a task only by its hash), the metadata (completion
+    times) when the writing task runs."""
 
     def __init__(self, task):
         self.task = task
+        self.description = describe(task, metadata=lambda t: _Metadata(t.key))
 
     def __jug_value__(self):
-        return describe(self.task)
+        import copy
+
+        description = copy.deepcopy(self.description)
+        store = self.task.store
+        stack = [description]
+        while stack:
+            node = stack.pop()
+            items = node.items() if isinstance(node, dict) else enumerate(node)
+            for slot, item in list(items):
+                if isinstance(item, _Metadata):
+                    node[slot] = store.metadata(item.key)
+                elif isinstance(item, (dict, list)):
+                    stack.append(item)
+        return description
 
     def __jug_dependencies__(self):
         return [self.task]

@@ -606,12 +606,13 @@ class _TupleChecked:
         return result
 
 
-def describe(task):
+def describe(task, metadata=None):
     """A nested dict describing ``task``: name, arguments and metadata, the
     tasks among the arguments described the same way.
 
     Iterative (a chain of any length works); a task reached twice is
-    described once and its description shared."""
+    described once and its description shared.  ``metadata(task)`` gives a
+    task's ``meta`` entry (default: its store's ``metadata``)."""
     described = {}  # id(task) -> its description
     unfilled = []  # (container, slot, object to describe into it)
 
@@ -621,11 +622,17 @@ def describe(task):
         if isinstance(obj, Task):
             entry = described.get(id(obj))
             if entry is None:
-                entry = described[id(obj)] = {
-                    "name": obj.name, "args": [None] * len(obj.args),
-                    "kwargs": dict.fromkeys(obj.kwargs), "meta": obj.store.metadata(obj.key)}
-                unfilled.extend((entry["args"], i, arg) for i, arg in enumerate(obj.args))
-                unfilled.extend((entry["kwargs"], k, arg) for k, arg in obj.kwargs.items())
+                # as the original: args and kwargs only when there are some
+                entry = described[id(obj)] = {"name": obj.name}
+                if obj.args:
+                    entry["args"] = [None] * len(obj.args)
+                    unfilled.extend((entry["args"], i, arg) for i, arg in enumerate(obj.args))
+                if obj.kwargs:
+                    entry["kwargs"] = dict.fromkeys(obj.kwargs)
+                    unfilled.extend((entry["kwargs"], k, arg) for k, arg in obj.kwargs.items())
+                meta = obj.store.metadata(obj.key) if metadata is None else metadata(obj)
+                if meta is not None:
+                    entry["meta"] = meta
             return entry
         if isinstance(obj, Tasklet):
             entry = {"name": "tasklet", "operation": repr(obj.f), "base": None}

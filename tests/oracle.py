@@ -117,20 +117,16 @@ def parse_summary_table(text):
         raise AssertionError(f"no summary table in:\n{text}")
     titles = lines[start].split()[:-2]
     row = re.compile(_ROW.pattern % len(titles))
-    table = {}
-    name = None
+    rows = []  # [name, counts]: a wrapped name may begin as another name does
     for line in lines[start + 2:]:
         if line.startswith("..."):
             break
         match = row.match(line)
         if match:
-            name = match.group(2)
-            table[name] = [int(v) for v in match.group(1).split()]
-        elif line.strip() and name is not None:  # a wrapped name goes on
-            counts = table.pop(name)
-            name += line.strip()
-            table[name] = counts
-    return titles, {name: dict(zip(titles, counts)) for name, counts in table.items()}
+            rows.append([match.group(2), [int(v) for v in match.group(1).split()]])
+        elif line.strip() and rows:  # a wrapped name goes on
+            rows[-1][0] += line.strip()
+    return titles, {name: dict(zip(titles, counts)) for name, counts in rows}
 
 
 class Outcome:

@@ -318,7 +318,7 @@ def test_describe_names_arguments_and_metadata(context):
     meta = context.store.metadata(a.key)
     assert meta["computed"]
     not_run = {"computed": False, "completed": None}
-    described_a = {"name": f"{__name__}.double", "args": [1], "kwargs": {}, "meta": meta}
+    described_a = {"name": f"{__name__}.double", "args": [1], "meta": meta}
     assert describe(t) == {
         "name": f"{__name__}.add",
         "args": [[described_a, {"k": {"name": "tasklet", "operation": "[0]",

@@ -75,7 +75,7 @@ class LazyGroup(click.Group):
                                     for name in sorted(extensions)])
 
     def parse_args(self, ctx, args):
-        if not args:
+        if not args and not ctx.resilient_parsing:  # (shell completion parses resiliently)
             # as the original: `jug` alone prints the usage and exits 1
             click.echo(ctx.get_help())
             ctx.exit(1)

@@ -66,7 +66,10 @@ def jugfile_syntax_error(jugfile, error):
     if line:
         stripped = line.lstrip()
         caret = "\n    " + stripped + "\n    " + " " * max(0, col - 1 - (len(line) - len(stripped))) + "^"
-    message = f'  File "{jugfile}", line {error.lineno}{caret}\nSyntaxError: {error.msg}'
+    python = "%d.%d" % sys.version_info[:2]
+    where = f"{jugfile}:{error.lineno}" + (f":{col}" if col else "")
+    message = (f"jug: {where}: cannot compile the jugfile (Python {python}): {error.msg}\n"
+               f'  File "{jugfile}", line {error.lineno}{caret}\nSyntaxError: {error.msg}')
     return JugfileError(message, filename=jugfile, lineno=error.lineno or 0, col=col,
                         source_line=line)
 
