@@ -140,6 +140,8 @@ ALIASES = [
     ("jug.mapreduce", ["block_access", "block_access_slice"]),
     ("jug.jug_version", ["__version__"]),
     ("jug.hooks.register", ["register_hook", "jug_hook"]),
+    ("jug.subcommands", ["SubCommand", "SubCommandError", "NoSuchCommandError", "cmdapi",
+                         "maybe_print_citation_info"]),
 ]
 
 
@@ -151,7 +153,6 @@ def test_every_listed_path_imports(module, names):
 
 
 INTERNALS = [
-    ("import jug.subcommands", "jug.cli"),
     ("import jug.internal", "--pdb"),
     ("import jug.backends.memoize_store", "jug.backends.select"),
     ("import jug.backends.file_keepalive_monitor", "heartbeat"),
