@@ -82,46 +82,51 @@ def test_removes_what_no_manifest_refers_to_and_keeps_the_rest(tmp_path, shared_
     assert status.stdout.startswith("1 tasks waiting to be run, 0 failed, 3 complete")
 
 
-def test_dry_run_with_a_barrier_and_two_argument_lists_keeps_everything_referenced(tmp_path):
+def test_dry_run_with_a_barrier_and_two_argument_lists_keeps_everything_referenced(tmp_path,
+                                                                                 shared_jugdir):
     """Two argument lists of one jugfile with a barrier: what either needs
     stays, also while both are stopped at their barrier."""
+    def run(command, *args, check=0):
+        return run_jug(command, "jugfile.py", "--jugdir", shared_jugdir, *args, cwd=tmp_path,
+                       check=check)
+
     write(tmp_path / "jugfile.py", BARRIER.replace("late(f)", "late(f, N)").replace(
         "def late(x)", "def late(x, n)"))
     for argv in ("3", "5"):
-        run_jug("execute", "jugfile.py", "--will-cite", "--", argv, cwd=tmp_path, check=0)
-    with open_store(tmp_path / "jugfile.jugdata") as store:
+        run("execute", "--will-cite", "--", argv, check=0)
+    with open_store(shared_jugdir) as store:
         everything = store.list_keys()
     assert len(everything) == 5 + 3 + 5  # double(0..4), late(.., 3) x3, late(.., 5) x5
-    dry = run_jug("cleanup", "jugfile.py", "--dry-run", "--", "3", cwd=tmp_path, check=0)
+    dry = run("cleanup", "--dry-run", "--", "3", check=0)
     assert dry.stdout.startswith("Would remove 0 objects (0 B)\n"), dry.stdout
     assert re.search(r"^Kept 6 results \(\d+ B\) referenced by the manifest of jugfile.py$",
                      dry.stdout, re.M), dry.stdout
     assert re.search(r"^Kept 7 results \(\d+ B\) referenced only by the manifest of "
                      r"jugfile.py 5$", dry.stdout, re.M), dry.stdout
     # argument list 3 stops at the barrier again: its late results are no manifest's now
-    run_jug("invalidate", "jugfile.py", "--name", "double", "--", "5", cwd=tmp_path, check=0)
-    with open_store(tmp_path / "jugfile.jugdata") as store:
+    run("invalidate", "--name", "double", "--", "5", check=0)
+    with open_store(shared_jugdir) as store:
         left = store.list_keys()
     assert len(left) == 3  # late(.., 3), which only the stage after the barrier knows
-    dry = run_jug("cleanup", "jugfile.py", "--dry-run", "--", "3", cwd=tmp_path, check=0)
+    dry = run("cleanup", "--dry-run", "--", "3", check=0)
     assert dry.stdout.startswith("Would remove 0 objects (0 B)\n"), dry.stdout
     assert re.search(r"^Kept 3 results \(\d+ B\) no manifest refers to, because jugfile.py 3 "
                      r"stopped at barrier\(\) at line 14: the tasks after it are not known yet",
                      dry.stdout, re.M), dry.stdout
-    real = run_jug("cleanup", "jugfile.py", "--", "3", cwd=tmp_path, check=0)
+    real = run("cleanup", "--", "3", check=0)
     assert removed_objects(real.stdout) == 0
-    with open_store(tmp_path / "jugfile.jugdata") as store:
+    with open_store(shared_jugdir) as store:
         assert store.list_keys() == left
     # run again: the kept late results are found, not recomputed
-    again = run_jug("execute", "jugfile.py", "--will-cite", "--", "3", cwd=tmp_path, check=0)
+    again = run("execute", "--will-cite", "--", "3", check=0)
     assert re.search(r"^\s+0\s+3  jugfile.late$", again.stdout, re.M), again.stdout
-    run_jug("execute", "jugfile.py", "--will-cite", "--", "5", cwd=tmp_path, check=0)
-    with open_store(tmp_path / "jugfile.jugdata") as store:
+    run("execute", "--will-cite", "--", "5", check=0)
+    with open_store(shared_jugdir) as store:
         assert store.list_keys() == everything
-    only = run_jug("cleanup", "jugfile.py", "--current-only", "--", "3", cwd=tmp_path, check=0)
+    only = run("cleanup", "--current-only", "--", "3", check=0)
     assert removed_objects(only.stdout) == 7, only.stdout  # double(3), double(4), late(.., 5)
     assert "Removed 1 other manifest" in only.stdout
-    run_jug("check", "jugfile.py", "--", "3", cwd=tmp_path, check=0)
+    run("check", "--", "3", check=0)
 
 
 def test_a_stopped_barrier_keeps_results_of_the_later_stage(tmp_path, shared_jugdir):

@@ -172,7 +172,8 @@ def test_plain_progress_lines_without_tqdm():
         progress.finished(step)
     progress.failed(3)
     text = "".join(lines)
-    assert text.splitlines()[0] == "jug: 11 of 100 tasks done (1.1 tasks/s, about 80 s left, 0 failed)"
+    assert text.splitlines()[0] == (
+        "jug: 11 of 100 tasks done (1.1 tasks/s, about 80 s left, 0 failed)")
     assert "\r" not in text and "\x1b" not in text
 
 

@@ -135,6 +135,13 @@ def draw_graph(options, request, out=None):
         else:
             data = render(digraph, file_format)
 
+    return _deliver(data, destination, file_format, summary, digraph if also_render else None,
+                    also_render, out)
+
+
+def _deliver(data, destination, file_format, summary, digraph, also_render, out):
+    """Write ``data`` to ``destination`` and say so (rendering ``digraph``
+    next to it when the default output asks for ``also_render``)."""
     if destination == STDOUT:
         _write_stdout(out, data, file_format)
         return 0

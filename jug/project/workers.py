@@ -86,7 +86,8 @@ def run_workers(options, args, jobs, select=None, out=None):
     except (KeyboardInterrupt, _Stop):
         run.close()
         stopped, killed = stop_workers(workers)
-        line = f"jug: interrupted: {stopped} of {len(workers)} workers stopped, their locks released"
+        line = (f"jug: interrupted: {stopped} of {len(workers)} workers stopped, their locks "
+                "released")
         if killed:
             line += (f"; {killed} did not stop within {STOP_TIMEOUT:.0f} s and were killed "
                      "(their locks are stale: the next worker reclaims them)")

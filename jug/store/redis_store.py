@@ -425,8 +425,8 @@ class RedisStore(Store):
 
     @_talks_to_redis("listing blobs")
     def list_blobs(self, prefix=""):
-        return sorted(name.decode("ascii", "replace")
-                      for name in self._scan(b"blob:" + prefix.encode("ascii")))
+        return sorted(prefix + rest.decode("ascii", "replace")
+                      for rest in self._scan(b"blob:" + prefix.encode("ascii")))
 
     @_talks_to_redis("measuring results")
     def result_sizes(self, keys):
