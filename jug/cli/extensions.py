@@ -27,7 +27,7 @@ with one name wins.  An extension that fails to load is reported in one
 line on stderr and left out.
 """
 
-import dataclasses
+import collections
 import os
 import sys
 
@@ -38,15 +38,10 @@ USER_COMMANDS_DIR = "~/.config/jug"
 USER_COMMANDS_MODULE = "jug_user_commands"
 
 
-@dataclasses.dataclass(frozen=True)
-class Extension:
-    """An added command: where it comes from, its summary, and how to get
-    its click command."""
-
-    name: str
-    origin: str  # for messages: the file or the distribution
-    summary: str
-    load: object  # callable() -> click.Command
+#: An added command: its name, where it comes from (the file or the
+#: distribution, for messages), its summary, and ``load()`` giving its click
+#: command.  A named tuple: ``jug --help`` need not import dataclasses.
+Extension = collections.namedtuple("Extension", "name origin summary load")
 
 
 _found = None
