@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from jugtest import run_jug, write
+from jugtest import jug_env, run_jug, write
 
 JUGFILE = """
     import sys
@@ -127,6 +127,40 @@ def test_dry_run_with_a_barrier_and_two_argument_lists_keeps_everything_referenc
     assert removed_objects(only.stdout) == 7, only.stdout  # double(3), double(4), late(.., 5)
     assert "Removed 1 other manifest" in only.stdout
     run("check", "--", "3", check=0)
+
+
+def test_the_manifests_of_other_environments_keep_their_results(tmp_path, shared_jugdir):
+    """One jugfile, one argument list, two environments (N=3, N=5): each
+    has its manifest (jug.compiler.index); cleanup in one keeps the other's."""
+    write(tmp_path / "jugfile.py", JUGFILE.replace(
+        "int(sys.argv[1]) if len(sys.argv) > 1 else 4", "int(__import__('os').environ['N'])"))
+
+    def run(command, n, *args, check=0):
+        return run_jug(command, "jugfile.py", "--jugdir", shared_jugdir, *args, cwd=tmp_path,
+                       env=jug_env(N=n), check=check)
+
+    run("execute", 3, "--will-cite")
+    run("execute", 5, "--will-cite")
+    with open_store(shared_jugdir) as store:
+        everything = store.list_keys()
+    assert len(everything) == 5 + 2  # double(0..4), two totals
+    dry = run("cleanup", 3, "--dry-run")
+    assert dry.stdout.startswith("Would remove 0 objects (0 B)\n"), dry.stdout
+    assert re.search(r"^Kept 4 results \(\d+ B\) referenced by the manifest of jugfile.py$",
+                     dry.stdout, re.M), dry.stdout
+    assert re.search(r"^Kept 3 results \(\d+ B\) referenced only by the manifest of "
+                     r"jugfile.py in another environment \(N='5'\)$", dry.stdout, re.M), dry.stdout
+    assert removed_objects(run("cleanup", 3).stdout) == 0
+    again = run("execute", 5, "--will-cite")  # nothing to run again
+    assert re.search(r"^\s+0\s+5  jugfile.double$", again.stdout, re.M), again.stdout
+    only = run("cleanup", 3, "--current-only")
+    assert removed_objects(only.stdout) == 3, only.stdout  # double(3), double(4), total of 5
+    with open_store(shared_jugdir) as store:
+        assert len(store.list_keys()) == 4
+    # N=5's index entry names a removed manifest: a re-trace, not an error
+    redo = run("execute", 5, "--will-cite")
+    assert "re-traced jugfile.py: its manifest was removed from the store" in redo.stderr
+    assert re.search(r"^\s+2\s+3  jugfile.double$", redo.stdout, re.M), redo.stdout
 
 
 def test_a_stopped_barrier_keeps_results_of_the_later_stage(tmp_path, shared_jugdir):

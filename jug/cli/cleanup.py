@@ -26,8 +26,8 @@ from jug.cli.options import common_options, jug_command, jugfile_arguments, repo
 @report_errors
 def command(dry_run, locks_only, failed_only, keep_locks, current_only, remove_jug2, **params):
     """Kept: the results of this manifest's tasks and those the other
-    manifests in the store refer to (the same jugfile with other arguments,
-    other jugfiles); every result while a manifest is stopped at a barrier
+    manifests in the store refer to (the same jugfile with other arguments
+    or in other environments, other jugfiles); every result while a manifest is stopped at a barrier
     (the tasks after it are not known yet); results of the original jug 2.x;
     locks of live workers.  Removed: the rest, temporary files of crashed
     saves, stale and failed locks.  Each line says what and why.

@@ -20,9 +20,8 @@ from jug.cli.options import common_options, jug_command, jugfile_arguments, repo
 @report_errors
 def command(as_json, explain, check_determinism, **params):
     """The manifest is saved in the store.  Other commands do this by
-    themselves whenever the manifest is
-    missing or stale; run it to see the summary, to get the graph as JSON, or
-    to fail early in CI.
+    themselves whenever the manifest is missing or stale; run it to see the
+    summary, to get the graph as JSON, or to fail early in CI.
 
     \b
     Example:

@@ -5,10 +5,13 @@ What is kept, and why (each is said in one line of the output):
 
 * results of the tasks of the jugfile's current manifest;
 * results referenced by the other manifests in the store: the same jugfile
-  with other arguments (each argument list has its manifest), other
+  with other arguments (each argument list has its manifest), the same
+  jugfile and arguments in other environments (the candidates of
+  :mod:`jug.compiler.index`, up to ``MAX_CANDIDATES`` of them), other
   jugfiles sharing the jugdir.  They are found by listing the store's
-  ``manifest-*`` blobs (``--current-only`` ignores them, and removes those
-  manifests);
+  ``manifest-*`` blobs, which is every manifest an index lists and also
+  those no index lists any more (kept: nothing proves them unused);
+  ``--current-only`` ignores them, and removes those manifests;
 * when a manifest stopped at a barrier (or a ``bvalue``), every result: the
   tasks after the barrier are not known until it is passed, and any result
   may be one of theirs (a task's hash does not tell which stage made it),
@@ -30,6 +33,7 @@ locks``.
 import dataclasses
 import sys
 
+from jug.compiler.freshness import WHOLE_ENVIRONMENT
 from jug.errors import JugError
 
 MANIFEST_PREFIX = "manifest-"
@@ -143,7 +147,7 @@ def plan_results(options, store, request, plan):
             by_other = left & _references(other)
             left -= by_other
             _keep(plan, store, by_other, f"referenced only by the manifest of "
-                                         f"{_describe_manifest(other)}")
+                                         f"{_describe_manifest(other, manifest)}")
             if not other.complete:
                 incomplete.append(other)
     if incomplete and left:
@@ -172,14 +176,21 @@ def _references(manifest):
     return keys
 
 
-def _describe_manifest(manifest):
-    header = manifest.header
-    argv = list(header.argv[1:])
-    if not argv:
-        return header.jugfile
+def _describe_manifest(manifest, current=None):
+    """``jugfile.py 5``; for another environment of ``current``'s jugfile
+    and arguments, ``jugfile.py in another environment (N='5')``."""
     import shlex
 
-    return f"{header.jugfile} {shlex.join(argv)}"
+    header = manifest.header
+    argv = list(header.argv[1:])
+    text = f"{header.jugfile} {shlex.join(argv)}" if argv else header.jugfile
+    if current is None or manifest is current or (header.jugfile, tuple(header.argv)) != (
+            current.header.jugfile, tuple(current.header.argv)):
+        return text
+    differing = [f"{v.label()}={v.shown()}" if v.name != WHOLE_ENVIRONMENT else v.label()
+                 for v in header.variables if v.difference() is not None]
+    return f"{text} in another environment" + (f" ({', '.join(differing[:3])})"
+                                               if differing else "")
 
 
 def _keep(plan, store, keys, reason, sizes=None):
