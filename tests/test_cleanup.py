@@ -182,20 +182,44 @@ def test_a_stopped_barrier_keeps_results_of_the_later_stage(tmp_path, shared_jug
     assert re.search(r"^\s+0\s+3  jugfile.late$", again.stdout, re.M), again.stdout
 
 
-def test_results_of_the_original_jug_are_kept_unless_asked(tmp_path):
-    write(tmp_path / "jugfile.py", JUGFILE)
-    run_jug("execute", "jugfile.py", "--will-cite", cwd=tmp_path, check=0)
+def plant_jug2_result(jugdir, key):
+    """A result as jug 2.x writes it (zlib of a pickle, no JUGR header):
+    in its file layout, or under its Redis key ``result:HASH``."""
     import zlib
 
-    old = tmp_path / "jugfile.jugdata" / "aa" / ("b" * 38)  # the original's layout and format
-    old.parent.mkdir(exist_ok=True)
-    old.write_bytes(zlib.compress(b"P\x80\x05K\x00."))
-    proc = run_jug("cleanup", "jugfile.py", cwd=tmp_path, check=0)
+    data = zlib.compress(b"\x80\x05K\x00.")
+    if jugdir.startswith("redis:"):
+        import redis
+
+        redis.Redis.from_url(jugdir).set(f"result:{key}", data)
+        return lambda: redis.Redis.from_url(jugdir).exists(f"result:{key}") == 1
+    path = os.path.join(jugdir, key[:2], key[2:])
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as output:
+        output.write(data)
+    return lambda: os.path.exists(path)
+
+
+def test_results_of_the_original_jug_are_kept_unless_asked(tmp_path, shared_jugdir):
+    write(tmp_path / "jugfile.py", JUGFILE)
+    run_jug("execute", "jugfile.py", "--jugdir", shared_jugdir, "--will-cite", cwd=tmp_path,
+            check=0)
+    exists = plant_jug2_result(shared_jugdir, "aa" + "b" * 38)
+    assert exists()
+    proc = run_jug("cleanup", "jugfile.py", "--jugdir", shared_jugdir, cwd=tmp_path, check=0)
     assert removed_objects(proc.stdout) == 0
-    assert "Kept 1 result (" in proc.stdout and "written by the original jug 2.x" in proc.stdout
-    assert old.exists()
-    proc = run_jug("cleanup", "jugfile.py", "--remove-jug2-results", cwd=tmp_path, check=0)
-    assert removed_objects(proc.stdout) == 1 and not old.exists()
+    assert re.search(r"^Kept 1 result \(\d+ B\) written by the original jug 2.x \(`jug migrate` "
+                     r"imports them; --remove-jug2-results removes them\)$", proc.stdout, re.M), \
+        proc.stdout
+    assert exists()
+    dry = run_jug("cleanup", "jugfile.py", "--jugdir", shared_jugdir, "--dry-run",
+                  "--remove-jug2-results", cwd=tmp_path, check=0)
+    assert re.search(r"^  aab{38}\s+\d+ B  \(written by jug 2.x\)$", dry.stdout, re.M), dry.stdout
+    proc = run_jug("cleanup", "jugfile.py", "--jugdir", shared_jugdir, "--remove-jug2-results",
+                   cwd=tmp_path, check=0)
+    assert removed_objects(proc.stdout) == 1 and not exists()
+    with open_store(shared_jugdir) as store:
+        assert len(store.list_keys()) == 5  # ours are all still referenced
 
 
 def test_temporary_files_of_crashed_saves_are_removed_after_a_lease(tmp_path):
