@@ -124,3 +124,19 @@ def test_pack_prints_the_original_count(differential):
     assert outcomes["original"].stdout.splitlines()[0] == "Packed 22 objects", outcomes
     assert outcomes["ours"].stdout.splitlines()[0] == "Packed 22 objects", outcomes
     scenario.assert_same_status()
+
+
+def test_max_size_chooses_what_is_packed_and_redis_cannot_be_packed(tmp_path, redis_url):
+    write(tmp_path / "jugfile.py", JUGFILE)
+    run_jug("execute", "jugfile.py", "--will-cite", cwd=tmp_path, check=0)
+    jugdir = tmp_path / "jugfile.jugdata"
+    sizes = sorted(os.path.getsize(path) for path in result_files(jugdir))
+    limit = sizes[10]  # the 11 smallest results (ties aside) fit
+    fitting = sum(size <= limit for size in sizes)
+    proc = run_jug("pack", "jugfile.py", "--max-size", limit, cwd=tmp_path, check=0)
+    assert proc.stdout.splitlines()[0] == f"Packed {fitting} objects", proc.stdout
+    assert len(result_files(jugdir)) == 22 - fitting
+    assert run_jug("pack", "jugfile.py", "--max-size", 0, cwd=tmp_path, check=2).returncode == 2
+    run_jug("status", "jugfile.py", "--short", cwd=tmp_path, check=0)
+    redis = run_jug("pack", "jugfile.py", "--jugdir", redis_url, cwd=tmp_path, check=1)
+    assert redis.stderr.strip().splitlines()[-1].startswith("Cannot pack this store")
