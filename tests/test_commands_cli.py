@@ -133,7 +133,7 @@ def test_count_as_the_original(differential, extra):
         assert ours.table()["jugfile.double"]["Count"] == 3
 
 
-def test_count_of_a_jugfile_stopped_at_a_barrier_says_more_may_come(tmp_path):
+def test_count_of_a_jugfile_stopped_at_a_barrier_says_more_may_come(tmp_path, shared_jugdir):
     write(tmp_path / "jugfile.py", """
         from jug import TaskGenerator, barrier
 
@@ -145,9 +145,14 @@ def test_count_of_a_jugfile_stopped_at_a_barrier_says_more_may_come(tmp_path):
         barrier()
         b = double(a)
     """)
-    proc = run_jug("count", "jugfile.py", cwd=tmp_path, check=0)
+    proc = run_jug("count", "jugfile.py", "--jugdir", shared_jugdir, cwd=tmp_path, check=0)
     assert re.search(r"^\s+1  jugfile.double$", proc.stdout, re.M), proc.stdout
     assert "more tasks will appear once the tasks before it are finished" in proc.stdout
+    run_jug("execute", "jugfile.py", "--jugdir", shared_jugdir, "--will-cite", cwd=tmp_path,
+            check=0)
+    proc = run_jug("count", "jugfile.py", "--jugdir", shared_jugdir, cwd=tmp_path, check=0)
+    assert re.search(r"^\s+2  jugfile.double$", proc.stdout, re.M), proc.stdout
+    assert "more tasks will appear" not in proc.stdout
 
 
 def test_demo_as_the_original(differential):
