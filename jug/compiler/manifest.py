@@ -18,13 +18,16 @@ Status needs only this blob, and reading it decodes no argument and no
 function.  What ``execute`` needs (functions, arguments) is a second blob,
 ``payload-<digest>``, named by its content (a worker checks the name and
 re-traces a damaged payload) and referenced from the header:
-cloudpickle of the functions (by value for code in the jugfile and the
-user's modules next to it, so executing never imports the jugfile), of the
-jugfile's own functions and classes (to rebuild its module namespace), of the
-hooks the jugfile registered (``jug.hooks``, e.g. exit checks), and of every
+cloudpickle of the jugfile's module and the user's modules next to it,
+whole and by value, as the top level left them (so executing never imports
+the jugfile, and a task sees the values the original's would), of the task
+functions, of the hooks the jugfile registered (``jug.hooks``, e.g. exit
+checks), of the process settings the top level changed, and of every
 task's arguments with task references stored as graph indices.  One
 pickle for the whole graph, so a large argument shared by many tasks is
-stored once.
+stored once.  What else the top level changed in the process (environment,
+``sys.path``, working directory) is in the header (``replay``, see
+:mod:`jug.compiler.replay`).
 
 The header carries no time stamp, host or pid: two workers tracing the same
 state write the same bytes.
@@ -33,17 +36,19 @@ state write the same bytes.
 import dataclasses
 import io
 import json
+import os
 import pickle
 import struct
 import sys
 import types
 from array import array
 
+from jug.compiler.replay import ProcessChanges
 from jug.errors import JugError, ManifestError
 from jug.graph import TaskGraph
 
 MAGIC = b"JUGMANIF"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _PREFIX = struct.Struct("<8sII")
 _SECTIONS = ("hashes", "name_ids", "stages", "dep_indptr", "dep_indices", "rev_indptr",
              "rev_indices", "lines")
@@ -111,6 +116,8 @@ class ManifestHeader:
     stats: tuple = ()  # of StatQuery: stat-family questions and their answers
     variables: tuple = ()  # of VariableRead: environment variables read
     volatile: tuple = ()  # of Volatility: why this trace may not be reused
+    # what the top level changed in the process, for workers to replay
+    replay: ProcessChanges = ProcessChanges()
 
     def to_json(self):
         """The header as stored in the manifest (without the section offsets)."""
@@ -126,6 +133,7 @@ class ManifestHeader:
             "stats": [query.to_json() for query in self.stats],
             "variables": [variable.to_json() for variable in self.variables],
             "volatile": [source.to_json() for source in self.volatile],
+            "replay": self.replay.to_json(),
         }
 
     @classmethod
@@ -146,6 +154,7 @@ class ManifestHeader:
             stats=tuple(StatQuery.from_json(row) for row in data.get("stats", ())),
             variables=tuple(VariableRead.from_json(row) for row in data.get("variables", ())),
             volatile=tuple(Volatility.from_json(row) for row in data.get("volatile", ())),
+            replay=ProcessChanges.from_json(data["replay"]),
         )
 
 
@@ -184,8 +193,20 @@ class Manifest:
             "questions": [q.to_json() for q in header.questions],
             "payload": header.payload, "payload_error": header.payload_error,
             "pickled_argument_types": dict(header.fallbacks),
+            **replay_json(header.replay),
             "tasks": tasks,
         }
+
+
+def replay_json(changes):
+    """What ``jug compile --json`` says about the process a task sees."""
+    return {
+        "replayed": [{"kind": kind, "name": name, "value": text}
+                     for kind, name, text in changes.items()],
+        "not_carried": [{"name": name, "why": why} for name, why in changes.not_carried],
+        "runs_top_level": [{"path": r.path, "line": r.line, "reason": r.what}
+                           for r in changes.top_level],
+    }
 
 
 # -- writing ------------------------------------------------------------------
@@ -283,20 +304,38 @@ def _task_reference(index):
 
 
 class _PayloadPickler:
-    """cloudpickle with tasks replaced by their graph index.
+    """cloudpickle with tasks replaced by their graph index, and the carried
+    modules (the jugfile's and the user's) pickled whole, their functions
+    keeping the module's namespace as globals (:mod:`jug.compiler.replay`).
 
     Tasks are reduced through the pickler's dispatch table (a C-level lookup
     by type), not ``persistent_id``, which would cost a Python call for
-    every object pickled."""
+    every object pickled.  ``dropped`` (module name -> attribute names) are
+    left out of the modules; with ``probe``, the modules are not pickled at
+    all (to test one attribute at a time)."""
 
-    def __init__(self, index_of_hash):
+    def __init__(self, index_of_hash, carried=(), dropped=None, probe=False, lazy=None,
+                 standalone=False):
         import collections
+        import importlib
 
         import cloudpickle
 
+        from jug.compiler import replay
         from jug.task import Task
 
         lookup = index_of_hash.get
+        carried_ids = {id(module): module for module in carried}
+        carried_names = {module.__name__ for module in carried}
+        by_globals = {id(vars(module)): module for module in carried}
+        dropped = dropped or {}
+        lazy = lazy or {}
+
+        def _by_name(obj):
+            reduced = replay.by_name(obj, carried_names)
+            if reduced is None:
+                raise pickle.PicklingError(f"{obj!r} of a carried module is not reachable by name")
+            return reduced
 
         def reduce_task(task):
             index = lookup(task.key)
@@ -310,6 +349,29 @@ class _PayloadPickler:
             dispatch_table = collections.ChainMap({Task: reduce_task},
                                                   cloudpickle.CloudPickler.dispatch_table)
 
+            def reducer_override(self, obj):
+                kind = type(obj)
+                if kind is Task:
+                    return NotImplemented  # the dispatch table's
+                if kind is types.FunctionType:
+                    module = by_globals.get(id(obj.__globals__))
+                    if module is not None:
+                        if standalone:
+                            return _by_name(obj)
+                        return replay.function_reduce(obj, module)
+                elif kind is types.ModuleType and id(obj) in carried_ids:
+                    if probe:
+                        return str, (obj.__name__,)
+                    if standalone:  # rebuilt (and in sys.modules) before lazy data is read
+                        return importlib.import_module, (obj.__name__,)
+                    return replay.module_reduce(obj, dropped.get(obj.__name__, ()),
+                                                lazy.get(obj.__name__))
+                elif standalone and isinstance(obj, type) and obj.__module__ in carried_names:
+                    return _by_name(obj)
+                elif getattr(obj, "__module__", None) in carried_names and kind is not type:
+                    return replay.by_name_reduce(obj, by_globals) or super().reducer_override(obj)
+                return super().reducer_override(obj)
+
         self.buffer = io.BytesIO()
         self.pickler = Pickler(self.buffer, protocol=5)
 
@@ -318,23 +380,37 @@ class _PayloadPickler:
         return self.buffer.getvalue()
 
 
-def encode_payload(module, tasks, graph, local_modules, hooks):
+@dataclasses.dataclass(frozen=True)
+class EncodedPayload:
+    """The bytes of a payload, the module attributes left out of it
+    (``(module.attribute, why)``: they cannot be pickled and no code refers
+    to them), and why workers must run the top level instead (those that
+    cannot be pickled and that some code may use), as
+    :class:`jug.compiler.replay.TopLevelReason` s."""
+
+    data: bytes
+    not_carried: tuple = ()
+    top_level: tuple = ()
+
+
+def encode_payload(module, tasks, graph, local_modules, hooks, settings=()):
     """The execution payload of a trace (its jugfile ``module``, ``tasks``
-    aligned with ``graph``, the user's ``local_modules`` pickled by value,
-    the ``hooks`` the jugfile registered), or raises PayloadError naming the
-    first task whose function or arguments cannot be pickled."""
+    aligned with ``graph``, the user's ``local_modules`` carried with their
+    state, the ``hooks`` the jugfile registered, the values of the process
+    ``settings`` to replay) as an :class:`EncodedPayload`, or raises
+    PayloadError naming the first task whose function or arguments cannot
+    be pickled."""
     import cloudpickle
 
-    local = [module.__name__, *local_modules]
+    carried = [module, *(sys.modules[name] for name in local_modules
+                         if isinstance(sys.modules.get(name), types.ModuleType))]
     registered = []
-    for name in local:
-        mod = sys.modules.get(name)
-        if mod is not None:
-            try:
-                cloudpickle.register_pickle_by_value(mod)
-                registered.append(mod)
-            except (ValueError, TypeError):
-                pass
+    for mod in carried:
+        try:
+            cloudpickle.register_pickle_by_value(mod)
+            registered.append(mod)
+        except (ValueError, TypeError):
+            pass
     try:
         functions = []
         function_index = {}
@@ -346,14 +422,10 @@ def encode_payload(module, tasks, graph, local_modules, hooks):
                 index = function_index[key] = len(functions)
                 functions.append(task.f)
             rows.append((index, task.args, task.kwargs, task.needs_value))  # a Payload row
-        namespace = {name: obj for name, obj in vars(module).items()
-                     if _defined_in(obj, module.__name__)}
-        payload = Payload(module.__name__, namespace, tuple(functions), rows, tuple(hooks))
+        payload = Payload(module.__name__, tuple(carried), tuple(functions), rows, tuple(hooks),
+                          tuple(settings))
         index_of_hash = {h: i for i, h in enumerate(graph.hashes)}
-        try:
-            return _PayloadPickler(index_of_hash).dumps(payload.to_pickle())
-        except Exception as error:  # find the culprit for the message
-            raise PayloadError(_find_unpicklable(tasks, index_of_hash, error)) from error
+        return _encode_carrying(payload, carried, tasks, index_of_hash)
     finally:
         for mod in registered:
             try:
@@ -362,16 +434,105 @@ def encode_payload(module, tasks, graph, local_modules, hooks):
                 pass
 
 
+def _encode_carrying(payload, carried, tasks, index_of_hash):
+    """Pickle ``payload``; when some attribute of a carried module cannot be
+    pickled, leave it out, and say whether code may use it."""
+    from jug.compiler.replay import TopLevelReason, referenced_names
+
+    used = referenced_names(_carried_functions(carried, payload.functions))
+    lazy = _lazy_attributes(carried, used, payload.rows, index_of_hash)
+    try:
+        return EncodedPayload(_PayloadPickler(index_of_hash, carried, lazy=lazy).dumps(
+            payload.to_pickle()))
+    except Exception as error:  # find the culprits
+        failures = _unpicklable_attributes(carried, index_of_hash)
+        if not failures:
+            raise PayloadError(_find_unpicklable(tasks, index_of_hash, error)) from error
+    dropped = {}
+    for module_name, attribute, _ in failures:
+        dropped.setdefault(module_name, set()).add(attribute)
+    try:
+        data = _PayloadPickler(index_of_hash, carried, dropped, lazy=lazy).dumps(
+            payload.to_pickle())
+    except Exception as error:
+        raise PayloadError(_find_unpicklable(tasks, index_of_hash, error)) from error
+    not_carried, top_level = [], []
+    for module_name, attribute, why in failures:
+        name = f"{module_name}.{attribute}"
+        if attribute in used:
+            path = getattr(sys.modules.get(module_name), "__file__", None) or module_name
+            top_level.append(TopLevelReason(os.path.basename(path), 0,
+                                            f"{name} cannot be pickled ({why}) and code of "
+                                            "the jugfile or its modules may use it"))
+        else:
+            not_carried.append((name, why))
+    return EncodedPayload(data, tuple(not_carried), tuple(top_level))
+
+
+def _lazy_attributes(carried, used, rows, index_of_hash):
+    """``{module name: (names, bytes)}``: the collections of tasks no code
+    names, pickled apart to be decoded only when read
+    (:class:`jug.compiler.replay.LazyAttributes`)."""
+    from jug.compiler.replay import lazy_candidates
+
+    argument_ids = set()
+    for _, args, kwargs, _ in rows:
+        argument_ids.update(map(id, args))
+        argument_ids.update(map(id, kwargs.values()))
+    lazy = {}
+    for module in carried:
+        candidates = lazy_candidates(module, used, argument_ids)
+        kept = {}
+        for name, value in candidates.items():
+            try:
+                _PayloadPickler(index_of_hash, carried, standalone=True).dumps(value)
+            except Exception:  # noqa: BLE001 - then it travels with the module
+                continue
+            kept[name] = value
+        if kept:
+            data = _PayloadPickler(index_of_hash, carried, standalone=True).dumps(kept)
+            lazy[module.__name__] = (tuple(kept), data)
+    return lazy
+
+
+def _unpicklable_attributes(carried, index_of_hash):
+    """``(module name, attribute, why)`` of the attributes of the carried
+    modules that cannot be pickled (each tried on its own)."""
+    failures = []
+    for module in carried:
+        from jug.compiler.replay import carried_namespace
+
+        for name, value in carried_namespace(module).items():
+            try:
+                _PayloadPickler(index_of_hash, carried, probe=True).dumps(value)
+            except Exception as error:
+                why = f"{type(value).__name__}: {error}".splitlines()[0][:200]
+                failures.append((module.__name__, name, why))
+    return failures
+
+
+def _carried_functions(carried, task_functions):
+    """The functions whose code may read a carried module's globals: those
+    of the modules (also as methods of their classes) and the task functions."""
+    functions = list(task_functions)
+    for module in carried:
+        for value in vars(module).values():
+            if isinstance(value, types.FunctionType):
+                functions.append(value)
+            elif isinstance(value, type) and getattr(value, "__module__", None) == module.__name__:
+                for member in vars(value).values():
+                    member = getattr(member, "__func__", member)
+                    if isinstance(member, property):
+                        functions.extend(f for f in (member.fget, member.fset, member.fdel) if f)
+                    elif isinstance(member, types.FunctionType):
+                        functions.append(member)
+            elif hasattr(value, "f") and isinstance(getattr(value, "f"), types.FunctionType):
+                functions.append(value.f)  # a TaskGenerator
+    return functions
+
+
 class PayloadError(JugError):
     """The functions or arguments of some task cannot be pickled."""
-
-
-def _defined_in(obj, module_name):
-    from jug.task import TaskGenerator
-
-    if isinstance(obj, TaskGenerator):
-        return getattr(obj.f, "__module__", None) == module_name
-    return isinstance(obj, (types.FunctionType, type)) and getattr(obj, "__module__", None) == module_name
 
 
 def _find_unpicklable(tasks, index_of_hash, error):
@@ -405,21 +566,26 @@ class TaskCall:
 
 @dataclasses.dataclass(frozen=True)
 class Payload:
-    """The execution payload: the jugfile's module name and ``namespace``
-    (its own functions and classes), the task ``functions``, one row per
-    task, and the ``hooks`` the jugfile registered.
+    """The execution payload: the jugfile's module name, the ``modules``
+    carried with their state (the jugfile's first, then the user's local
+    modules; rebuilt and installed in ``sys.modules`` as they are
+    unpickled), the task ``functions``, one row per task, the ``hooks`` the
+    jugfile registered, and the values of the process ``settings`` to
+    replay (``(name, value)``, see :data:`jug.compiler.replay.SETTINGS`).
 
-    It is pickled as the plain tuple :meth:`to_pickle` gives, and each row is
-    a tuple ``(function index, args, kwargs, needs_value)``, made by
+    It is pickled as the plain tuple :meth:`to_pickle` gives (modules first,
+    so that everything after finds them made), and each row is a tuple
+    ``(function index, args, kwargs, needs_value)``, made by
     :func:`encode_payload` and read by :meth:`call`: a payload has one row
     per task, and tuples pickle and unpickle about four times faster than
     dataclass instances."""
 
     module_name: str
-    namespace: dict
+    modules: tuple
     functions: tuple
     rows: list
     hooks: tuple
+    settings: tuple = ()
 
     def call(self, i):
         """The :class:`TaskCall` of task ``i``."""
@@ -427,13 +593,14 @@ class Payload:
         return TaskCall(self.functions[function_index], args, kwargs, needs_value)
 
     def to_pickle(self):
-        return (self.module_name, self.namespace, list(self.functions), self.rows,
-                list(self.hooks))
+        return (self.module_name, list(self.modules), list(self.functions), self.rows,
+                list(self.hooks), list(self.settings))
 
     @classmethod
     def from_pickle(cls, data):
-        module_name, namespace, functions, rows, hooks = data
-        return cls(module_name, namespace, tuple(functions), rows, tuple(hooks))
+        module_name, modules, functions, rows, hooks, settings = data
+        return cls(module_name, tuple(modules), tuple(functions), rows, tuple(hooks),
+                   tuple(settings))
 
 
 def payload_blob_name(data):
@@ -448,13 +615,16 @@ def payload_blob_name(data):
 
 def decode_payload(data, graph, store, blob_name=None):
     """Rebuild functions and arguments; task references become stub tasks
-    that load their value from ``store``.  Installs the jugfile's functions
-    and classes as module ``<jugfile stem>`` (without running it) so results
-    that are instances of jugfile classes pickle and unpickle.
+    that load their value from ``store``.  The carried modules (the
+    jugfile's and the user's, as the top level left them) are installed in
+    ``sys.modules`` (without running them), so that ``import config`` in a
+    task finds them and results that are instances of their classes pickle
+    and unpickle.  The process settings are not applied here
+    (:class:`jug.compiler.replay.Replay` does).
 
     ``blob_name`` (the name the bytes were read from) is checked against the
     content first.  ManifestError when the bytes are damaged or cannot be
-    decoded here (the caller re-traces)."""
+    decoded here (the caller re-traces; ``sys.modules`` is left as it was)."""
     if blob_name is not None and payload_blob_name(data) != blob_name:
         raise ManifestError(f"the manifest payload {blob_name} is damaged (its content does "
                             "not match its name)")
@@ -466,17 +636,21 @@ def decode_payload(data, graph, store, blob_name=None):
                 return stubs.__getitem__
             return super().find_class(module, name)
 
+    modules_before = dict(sys.modules)
     try:
         payload = Payload.from_pickle(Unpickler(io.BytesIO(data)).load())
     except Exception as error:
+        for name in [name for name in sys.modules if name not in modules_before]:
+            del sys.modules[name]
+        sys.modules.update(modules_before)
         raise ManifestError(f"the manifest payload cannot be decoded ({error})") from None
-    # The module holds the payload's own copies of the jugfile's functions and
-    # classes, so that results made by those classes pickle by reference.
-    module = types.ModuleType(payload.module_name)
-    module.__dict__.update(payload.namespace)
-    sys.modules[payload.module_name] = module
+    from jug.compiler.replay import LazyAttributes
     from jug.context import current_context
 
+    for module in payload.modules:
+        lazy = vars(module).get("__getattr__")
+        if isinstance(lazy, LazyAttributes):
+            lazy.stubs = stubs
     current_context().hooks.replay(payload.hooks)  # what the jugfile registered (exit checks...)
     return payload, stubs
 
