@@ -399,3 +399,51 @@ def test_a_top_level_that_disagrees_with_the_manifest_is_retraced(tmp_path, pris
             pass
     finally:
         sys.modules.pop("jugfile", None)
+
+
+def test_compile_explain_lists_what_a_worker_replays_or_why_it_runs_the_top_level(tmp_path):
+    import json
+
+    write(tmp_path / "config.py", "LEVEL = 1\n")
+    write(tmp_path / "jugfile.py", """
+        import os, sys
+        import config
+        from jug import TaskGenerator
+        sys.path.insert(0, 'lib')
+        os.environ['PIPELINE_MODE'] = 'configured'
+        config.LEVEL = 5
+
+        @TaskGenerator
+        def level():
+            return config.LEVEL
+
+        r = level()
+    """)
+    text = run_jug("compile", "jugfile.py", "--explain", cwd=tmp_path, check=0).stdout
+    section = text.split("What a worker replays:\n", 1)[1].split("\n\n", 1)[0]
+    assert "environment PIPELINE_MODE: set to 'configured'" in section, text
+    assert "sys.path lib: inserted before" in section, text
+    assert "module config: config.py (as the top level left it)" in section, text
+    assert "run the top level" not in text, text
+    explained = json.loads(run_jug("compile", "jugfile.py", "--explain", "--json", cwd=tmp_path,
+                                   check=0).stdout)
+    replayed = {section["key"]: section for section in explained["sections"]}["replayed"]
+    assert "environment PIPELINE_MODE" in {item["what"] for item in replayed["items"]}
+
+    write(tmp_path / "jugfile.py", """
+        import signal
+        from jug import TaskGenerator
+
+        signal.signal(signal.SIGUSR1, signal.SIG_IGN)
+
+        @TaskGenerator
+        def one():
+            return 1
+
+        r = one()
+    """)
+    run_jug("compile", "jugfile.py", cwd=tmp_path, check=0)  # --explain explains what is stored
+    text = run_jug("compile", "jugfile.py", "--explain", cwd=tmp_path, check=0).stdout
+    section = text.split("What a worker replays:\n", 1)[1].split("\n\n", 1)[0]
+    assert "calls signal.signal()" in section and "(jugfile.py:4)" in section, text
+    assert "workers run the top level of jugfile.py before their tasks" in section, text
