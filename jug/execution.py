@@ -148,7 +148,8 @@ class Observer:
         """Task ``i`` is about to run here."""
 
     def finished(self, i):
-        """Task ``i`` ran here and its result is saved."""
+        """Task ``i`` ran here and its result is saved (on stores saving in
+        the background: handed to the writer, saved within a round trip)."""
 
     def found(self, i):
         """Task ``i`` was finished by someone else meanwhile."""
@@ -630,6 +631,7 @@ class Worker:
             task = runner.task(i)
             self.hooks.call("execute.task-pre-execute", (task,))
             _preload(self.store, runner.unloaded_dependencies(i))
+            self.observer.started(i)
             result = runner.run(i, debug=options.debug)
         except (CorruptResult, ResultMissing) as error:
             if not self.recompute_damaged(i, error):
@@ -652,6 +654,7 @@ class Worker:
             raise
         self.totals.executed[self.graph.name(i)] += 1
         self.finish(i)
+        self.observer.finished(i)
         if options.aggressive_unload:
             runner.forget_dependencies(i)
         self.hooks.call("execute.task-executed1", (task,))

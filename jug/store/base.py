@@ -118,26 +118,28 @@ class StoreSettings:
         a value that is not a positive number."""
         environ = os.environ if environ is None else environ
         values = {}
-        for field, given, variable, default in (
-                ("lease", lease, "JUG_LEASE", DEFAULT_LEASE),
-                ("redis_retry", redis_retry, "JUG_REDIS_RETRY", DEFAULT_REDIS_RETRY)):
+        for field, given, variable, default, zero_ok in (
+                ("lease", lease, "JUG_LEASE", DEFAULT_LEASE, False),
+                ("redis_retry", redis_retry, "JUG_REDIS_RETRY", DEFAULT_REDIS_RETRY, True)):
             if given is not None:
-                values[field] = seconds_setting(given, f"--{field.replace('_', '-')}")
+                values[field] = seconds_setting(given, f"--{field.replace('_', '-')}", zero_ok)
             elif environ.get(variable, "").strip():
-                values[field] = seconds_setting(environ[variable], f"environment variable {variable}")
+                values[field] = seconds_setting(environ[variable],
+                                                f"the environment variable {variable}", zero_ok)
             else:
                 values[field] = default
         return cls(**values)
 
 
-def seconds_setting(raw, what):
-    """``raw`` as a number of seconds (> 0, or >= 0 for a retry time)."""
+def seconds_setting(raw, what, zero_ok=False):
+    """``raw`` as a number of seconds: above 0 (or, ``zero_ok``, 0 too)."""
     try:
         value = float(raw)
     except (TypeError, ValueError):
-        value = None
-    if value is None or value != value or value < 0 or value == float("inf"):
-        raise ConfigError(f"{what} must be a number of seconds, not {raw!r}")
+        value = float("nan")
+    if not (value >= 0 if zero_ok else value > 0) or value == float("inf"):
+        bound = "0 or more" if zero_ok else "above 0"
+        raise ConfigError(f"{what} must be a number of seconds ({bound}), not {raw!r}")
     return value
 
 
