@@ -340,7 +340,7 @@ class FileStore(Store):
     def save(self, key, value):
         key = result_key(key)
         temp = self._write_temp(self._result_writer(key, value), self.fsync,
-                                f"the result of task {key}")
+                                f"the result of {key[:8]}")
         final = self._result_path(key)
         self._rename_into(temp, final)
         if self.fsync:

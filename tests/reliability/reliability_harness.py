@@ -25,11 +25,12 @@ LOG_HELPER = '''
 import os, socket
 
 _LOG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "executions.log")
-_HOST = os.environ.get("JUG_HOSTNAME") or socket.gethostname()
 
 
 def log(tag, task_id):
-    line = f"{tag} {task_id} {os.getpid()} {_HOST}\\n".encode()
+    # the host is asked each time: workers get this module's state from the trace
+    host = os.environ.get("JUG_HOSTNAME") or socket.gethostname()
+    line = f"{tag} {task_id} {os.getpid()} {host}\\n".encode()
     fd = os.open(_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
     try:
         os.write(fd, line)
