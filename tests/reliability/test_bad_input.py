@@ -233,7 +233,7 @@ def test_a_manifest_of_a_future_version_is_retraced(project):
     struct.pack_into("<I", data, 8, 99)  # the format version, after the 8-byte magic
     blob.write_bytes(bytes(data))
     proc = run_jug("status", "jugfile.py", cwd=project, check=1)
-    assert "format version 99" in proc.stderr and "re-tracing jugfile.py" in proc.stderr
+    assert "format version 99" in proc.stderr and "re-traced jugfile.py" in proc.stderr
     assert "Traceback" not in proc.stderr
     run_jug("execute", "jugfile.py", "--will-cite", cwd=project, check=0)
 
