@@ -212,3 +212,39 @@ class TwoHosts:
         self._made = []
 
 
+# -- fixtures (imported by the test modules that use them: a conftest.py here
+# would shadow tests/conftest.py for `from conftest import ...`) ----------------
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """``tmpfs(size, options="")``: a new tmpfs mounted in tmp_path (root
+    only; skipped with the reason elsewhere), unmounted after the test."""
+    mounted = []
+
+    def mount(size, options=""):
+        target = tmp_path / f"tmpfs{len(mounted)}"
+        target.mkdir()
+        opts = f"size={size}" + (f",{options}" if options else "")
+        proc = _run("mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(target))
+        if proc.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here ({proc.stderr.strip() or 'not root'}); "
+                        "run as root to test a full disk")
+        mounted.append(target)
+        return target
+
+    yield mount
+    for target in reversed(mounted):
+        _run("umount", "-l", str(target))
+
+
+@pytest.fixture
+def two_hosts():
+    """Two network namespaces joined by a veth pair (:class:`TwoHosts`),
+    removed after the test; skipped with the reason where they cannot be made."""
+    reason = can_use_network_namespaces()
+    if reason:
+        pytest.skip(reason)
+    hosts = TwoHosts().create()
+    yield hosts
+    hosts.destroy()

@@ -7,7 +7,7 @@ result or temporary file remains; the results saved before are intact; with
 
 import os
 
-from reliability_harness import assert_one_sentence, jugfile_with_log, run_jug
+from reliability_harness import assert_one_sentence, jugfile_with_log, run_jug, tmpfs  # noqa: F401 (a fixture)
 
 FILLING = """
     import random

@@ -17,6 +17,7 @@ import time
 import pytest
 
 from benchmarks.redis_server import redis_server_binary
+from reliability_harness import two_hosts  # noqa: F401 (a fixture)
 from reliability_harness import (Worker, done_counts, jugfile_with_log, read_log, record_figure,
                                  wait_for)
 
