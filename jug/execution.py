@@ -200,17 +200,24 @@ class _ResultWriter:
         self._cond = threading.Condition()
         self._queue = []
         self._busy = False
+        self._in_flight = 0  # results of the round trip under way
         self._error = None
         self._thread = None
 
     def put(self, key, encoded):
         """Queue a result; raises (before queuing it) what went wrong with
-        an earlier one."""
+        an earlier one.  Waits while :data:`_MAX_UNSAVED` results are queued
+        or on their way: a worker computing faster than its saves travel (a
+        loaded machine, a slow server) must not pile up finished work that a
+        crash would lose."""
         with self._cond:
             self._raise_error()
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name="jug-writer", daemon=True)
                 self._thread.start()
+            while len(self._queue) + self._in_flight >= _MAX_UNSAVED and self._error is None:
+                self._cond.wait()
+            self._raise_error()
             self._queue.append((key, encoded))
             self._cond.notify_all()
 
@@ -233,6 +240,7 @@ class _ResultWriter:
                     self._cond.wait()
                 items, self._queue = self._queue, []
                 self._busy = True
+                self._in_flight = len(items)
             try:
                 self.store.save_and_unlock_many(items)
                 self.saved([key for key, _ in items])
@@ -242,6 +250,7 @@ class _ResultWriter:
             finally:
                 with self._cond:
                     self._busy = False
+                    self._in_flight = 0
                     self._cond.notify_all()
 
 
@@ -327,6 +336,9 @@ _WATCH_EACH = 256
 # longer than the budget) makes the rest of its batch go back.
 _FAST_TASK = 0.005
 _MAX_BATCH = 64
+#: results a worker may have finished and not yet saved (queued for the
+#: writer or on their way); what a kill -9 can lose, besides the task running
+_MAX_UNSAVED = 32
 _BATCH_BUDGET = 0.05
 _PATIENCE = 10.0
 # How a name's measured time follows its tasks: at once upwards, slowly down.

@@ -204,9 +204,11 @@ def test_killed_in_the_middle_of_a_redis_batch(tmp_path, redis_server):
     assert set(counts) == {str(i) for i in range(3000)}
     twice = [task for task, count in counts.items() if count > 1]
     assert max(counts.values()) <= 2
-    # lost: the results of its last round trip (what finished while the one
-    # before travelled, a few milliseconds of these tiny tasks) and its task
-    assert len(twice) <= 64, twice
+    # lost: the results not yet saved (queued for the writer or on their way,
+    # at most _MAX_UNSAVED however loaded the machine) and the task running
+    from jug.execution import _MAX_UNSAVED
+
+    assert len(twice) <= _MAX_UNSAVED + 1, twice
     record_figure("tasks run twice after kill -9 in a Redis batch", len(twice))
     record_figure("rest of the run after kill -9 in a Redis batch (redis)", finished_after)
 
