@@ -32,6 +32,7 @@ COMMANDS = [
     ["check"], ["check", "--verify"], ["execute", "--will-cite"], ["status"],
     ["check", "--verify"], ["sleep-until"], ["graph", "--dot"], ["invalidate", "--name", "double"],
     ["migrate", "--dry-run"], ["execute", "--will-cite", "--keep-going"],
+    ["count"], ["cleanup", "--dry-run"], ["pack"], ["execute", "--will-cite", "-j", "2"],
 ]
 
 
