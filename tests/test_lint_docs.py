@@ -57,3 +57,24 @@ def test_explain_has_the_message_and_the_docstring(rule):
     text = explain(rule)
     assert rule.message in text
     assert rule.summary in text
+
+
+def test_lint_and_the_volatile_trace_point_at_each_other():
+    """A volatile trace's stderr line names a lint rule; that rule's
+    explanation says what the trace does at run time (issue 10)."""
+    from jug.compiler.freshness import VOLATILE_KINDS, Volatility
+    from jug.compiler.lint.docs import explain
+    from jug.compiler.lint.rules import RULES
+
+    by_code = {rule.code: rule for rule in RULES}
+    pointed = {code for _, _, code in VOLATILE_KINDS.values() if code}
+    assert pointed, "no volatility kind names a lint rule"
+    for kind, (what, _, code) in VOLATILE_KINDS.items():
+        if code is None:
+            continue
+        line = Volatility(kind, "x.y", "jugfile.py:3").line()
+        assert line.endswith(f"see jug lint --explain {code}")
+        text = explain(by_code[code])
+        assert "At run time" in text and what in text and "never reused" in text
+    for code, rule in by_code.items():
+        assert ("At run time" in explain(rule)) == (code in pointed)

@@ -30,11 +30,27 @@ def explain(rule: type[LintRule], heading: str = "#") -> str:
              f"**{rule.summary}**", "", inspect.cleandoc(rule.__doc__ or ""), ""]
     if rule.code in ALWAYS_ON:
         lines += ["This code is always on.", ""]
+    lines += _at_run_time(rule)
     lines += ["Message:", "", "```", rule.message, "```", ""]
     for title, examples in (("Flagged", rule.INVALID), ("Not flagged", rule.VALID)):
         for example in examples:
             lines += [f"{title}:", "", "```python", example.rstrip("\n"), "```", ""]
     return "\n".join(lines)
+
+
+def _at_run_time(rule: type[LintRule]) -> list[str]:
+    """What the trace does when the jugfile really does what the rule finds:
+    the run-time side of the same finding (docs/manifest.md, volatility)."""
+    from jug.compiler.freshness import VOLATILE_KINDS
+
+    actions = [what for what, _, code in VOLATILE_KINDS.values() if code == rule.code]
+    if not actions:
+        return []
+    return [f"At run time: when the jugfile's top level {' or '.join(actions)}, the trace "
+            "is volatile, so its manifest is never reused: every command traces the "
+            "jugfile again, as the original jug does, and prints one line naming the "
+            f"file and line and pointing back here (`see jug lint --explain {rule.code}`).",
+            ""]
 
 
 def render_reference() -> str:
