@@ -344,9 +344,20 @@ class _PayloadPickler:
                     f"task {task.name} is referenced but is not part of the graph")
             return _task_reference, (index,)
 
+        cloud_code_reduce = cloudpickle.CloudPickler.dispatch_table[types.CodeType]
+
+        def reduce_code(code):
+            # cloudpickle 3 names all code it pickles "<dynamic-code>"; a
+            # failing task's traceback must name the jugfile (or module) and
+            # show its lines, as the original's does, so the name is kept.
+            constructor, args = cloud_code_reduce(code)
+            return constructor, tuple(code.co_filename if type(arg) is str
+                                      and arg == "<dynamic-code>" else arg for arg in args)
+
         class Pickler(cloudpickle.CloudPickler):
             # read by the C pickler when it is created, so set on the class
-            dispatch_table = collections.ChainMap({Task: reduce_task},
+            dispatch_table = collections.ChainMap({Task: reduce_task,
+                                                   types.CodeType: reduce_code},
                                                   cloudpickle.CloudPickler.dispatch_table)
 
             def reducer_override(self, obj):
