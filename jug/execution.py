@@ -64,7 +64,7 @@ import random
 import sys
 import time
 
-from jug.errors import JugError
+from jug.errors import JugError, ManifestError
 from jug.context import current_context
 from jug.store.base import BUSY, DONE, DamagedResult, exception_line
 
@@ -369,6 +369,8 @@ class Worker:
                 except DamagedResult as error:
                     self.recompute_damaged(i, error)
                     unsaved.remove(i)
+                except ManifestError:
+                    raise  # a damaged payload chunk: not the task's failure
                 except Exception as error:
                     text = self.record_failure(i, error)
                     unsaved.remove(i)

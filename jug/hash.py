@@ -115,11 +115,14 @@ class HashMemo:
     (values inside a memoized container are counted once).
     """
 
-    __slots__ = ("_entries", "fallbacks")
+    __slots__ = ("_entries", "fallbacks", "reused")
 
     def __init__(self) -> None:
         self._entries: dict[int, tuple[bytes, object]] = {}
         self.fallbacks: dict[str, int] = {}
+        #: ids of memoized objects that were encoded more than once (shared
+        #: by several tasks): the payload stores each of them once
+        self.reused: set[int] = set()
 
     def __len__(self) -> int:
         """Number of memoized objects."""
@@ -131,7 +134,14 @@ class HashMemo:
         if entry is None:
             entry = (tag + body_digest(obj, self), obj)
             self._entries[id(obj)] = entry
+        else:
+            self.reused.add(id(obj))
         return entry[0]
+
+    def shared_objects(self) -> dict[int, object]:
+        """``{id: object}`` of the memoized objects encoded more than once."""
+        entries = self._entries
+        return {key: entries[key][1] for key in self.reused if key in entries}
 
 
 # --------------------------------------------------------------------------

@@ -366,34 +366,49 @@ def _three_task_manifest():
 GOLDEN_MANIFESTS = {
     1: "06383fbd2846f09456b6fdb836627d0096fe34c022204227aa3ceadd117b1e83",
     2: "96b1de35ae6280e85de33e2e56f6de4ac545b910429fc3050b959d3e2445331d",  # observations
+    3: "81c1e9758a1c0a75d96744ec8e54ef6ce6e606eb3e43ff5ffb007f97655bbf76",  # chunked hashes (2 tasks)
 }
 
 
 def test_manifest_encoding_is_pinned_per_format_version():
     import hashlib
 
-    from jug.compiler.manifest import FORMAT_VERSION, encode_manifest
+    from jug.compiler.manifest import FORMAT_VERSION, encode_manifest, hash_chunk_blobs
 
-    data = encode_manifest(*_three_task_manifest())
+    header, graph, lines = _three_task_manifest()
+    chunks = hash_chunk_blobs(graph, 2)
+    assert chunks == [("hashes-d285cfdc0aa85c95d6d9e2dd413f02607f4020f4", bytes.fromhex("aa" * 20 + "bb" * 20)),
+                      ("hashes-b7ac34cfd1cf7e642929e80388f5761592c3d0ae", bytes.fromhex("cc" * 20))]
+    data = encode_manifest(header, graph, lines, [name for name, _ in chunks], 2)
     assert FORMAT_VERSION in GOLDEN_MANIFESTS, "a new FORMAT_VERSION needs its golden digest"
     assert hashlib.sha256(data).hexdigest() == GOLDEN_MANIFESTS[FORMAT_VERSION], data
     header_length = int.from_bytes(data[12:16], "little")
     assert data[16:16 + header_length].startswith(b'{"argv":["jugfile.py","--n","2"],'
-                                                   b'"edge_count":2,"fallbacks":[["mod.Thing",2]]')
-    assert data[16 + header_length:16 + header_length + 60] == bytes.fromhex("aa" * 20 + "bb" * 20
-                                                                             + "cc" * 20)
+                                                   b'"chunk_tasks":2,"edge_count":2,'
+                                                   b'"fallbacks":[["mod.Thing",2]]')
+    # name_ids [0, 0, 1] as differences, uncompressed (too short to pay)
+    assert data[16 + header_length:16 + header_length + 12] == bytes([0] * 8 + [1, 0, 0, 0])
 
 
 def test_manifest_decodes_to_what_was_encoded():
-    from jug.compiler.manifest import ManifestHeader, decode_manifest, encode_manifest
+    from jug.compiler.manifest import (ManifestHeader, decode_manifest, encode_manifest,
+                                       hash_chunk_blobs)
+    from jug.store.memory_store import MemoryStore
 
     header, graph, lines = _three_task_manifest()
-    manifest = decode_manifest(encode_manifest(header, graph, lines))
+    store = MemoryStore()
+    chunks = hash_chunk_blobs(graph, 2)
+    for name, data in chunks:
+        store.put_blob(name, data)
+    manifest = decode_manifest(encode_manifest(header, graph, lines, [n for n, _ in chunks], 2),
+                               store=store)
     assert manifest.header == header
     assert ManifestHeader.from_json(header.to_json()) == header
     assert list(manifest.lines) == [3, 4, 6]
     decoded = manifest.graph
-    assert decoded.hashes == graph.hashes and list(decoded.stages) == [0, 0, 1]
+    assert decoded.hashes.loaded_chunks() == 0  # the hashes are read when asked for
+    assert decoded.hashes[2] == "c" * 40 and decoded.hashes.loaded_chunks() == 1
+    assert list(decoded.hashes) == graph.hashes and list(decoded.stages) == [0, 0, 1]
     assert [list(decoded.dependencies(i)) for i in range(3)] == [[], [], [0, 1]]
     assert [list(decoded.dependents(i)) for i in range(3)] == [[2], [2], []]
 

@@ -4,30 +4,46 @@ On-disk format (version :data:`FORMAT_VERSION`), one blob
 ``manifest-<key>``::
 
     b"JUGMANIF"  u32 format version  u32 header length  header (JSON, UTF-8)
-    sections, each little-endian, at the offsets the header gives:
-      hashes       N x 20 bytes   raw task digests
-      name_ids     N x int32      index into header["names"]
-      stages       N x int32      barrier stage that created the task
-      dep_indptr   (N+1) x int32  dependencies, CSR
-      dep_indices  E x int32
-      rev_indptr   (N+1) x int32  dependents, CSR (computed at compile time)
-      rev_indices  E x int32
-      lines        N x int32      jugfile line that created the task (0: unknown)
+    sections, at the offsets the header gives, each a little-endian int32
+    array stored as the differences of consecutive values (so runs and
+    sequences become zeros and ones) and, when that pays, zlib-compressed:
+      name_ids     N          index into header["names"]
+      stages       N          barrier stage that created the task
+      dep_indptr   N+1        dependencies, CSR
+      dep_indices  E
+      rev_indptr   N+1        dependents, CSR (computed at compile time)
+      rev_indices  E
+      lines        N          jugfile line that created the task (0: unknown)
+
+The task hashes (20 raw bytes each) are stored apart, in blobs of
+``chunk_tasks`` tasks (``hashes-<digest>``, named by their content and
+listed in the header): status on a fresh store never reads them, and a
+worker reads those of the tasks it runs.
 
 Status needs only this blob, and reading it decodes no argument and no
-function.  What ``execute`` needs (functions, arguments) is a second blob,
-``payload-<digest>``, named by its content (a worker checks the name and
-re-traces a damaged payload) and referenced from the header:
-cloudpickle of the functions (by value for code in the jugfile and the
-user's modules next to it, so executing never imports the jugfile), of the
-jugfile's own functions and classes (to rebuild its module namespace), of the
-hooks the jugfile registered (``jug.hooks``, e.g. exit checks), and of every
-task's arguments with task references stored as graph indices.  One
-pickle for the whole graph, so a large argument shared by many tasks is
-stored once.
+function.  What ``execute`` needs is the *payload*, referenced from the
+header: a small head blob, ``payload-<digest>`` (named by its content, so a
+worker checks the name and re-traces a damaged payload), holding cloudpickle
+of the functions (by value for code in the jugfile and the user's modules
+next to it, so executing never imports the jugfile), of the jugfile's own
+functions and classes (to rebuild its module namespace) and of the hooks the
+jugfile registered (``jug.hooks``, e.g. exit checks), and the names of the
+blobs holding the tasks' arguments:
+
+* ``rows-<digest>``: the arguments of ``chunk_tasks`` consecutive tasks,
+  task references stored as graph indices; a worker fetches and decodes a
+  chunk when it first runs one of its tasks;
+* ``shared-<digest>``: one large argument (a list, dict or array of at
+  least ``jug.hash.MEMO_MIN_ITEMS`` items) given to several tasks, stored
+  once and decoded once per worker, when a task that takes it runs.
+
+Every worker reads the head once; everything the whole process needs (the
+jugfile's namespace, hooks, process state to replay) belongs there, and
+what only some tasks need belongs in the chunks.
 
 The header carries no time stamp, host or pid: two workers tracing the same
-state write the same bytes.
+state write the same bytes, and chunks that did not change (the tasks of
+stage 0 after a barrier) keep their names and are not written again.
 """
 
 import dataclasses
@@ -37,16 +53,78 @@ import pickle
 import struct
 import sys
 import types
+import zlib
 from array import array
 
 from jug.errors import JugError, ManifestError
-from jug.graph import TaskGraph
+from jug.graph import Digests, TaskGraph
 
 MAGIC = b"JUGMANIF"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _PREFIX = struct.Struct("<8sII")
-_SECTIONS = ("hashes", "name_ids", "stages", "dep_indptr", "dep_indices", "rev_indptr",
+_SECTIONS = ("name_ids", "stages", "dep_indptr", "dep_indices", "rev_indptr",
              "rev_indices", "lines")
+
+#: Tasks per chunk of hashes and of arguments.  ``JUG_CHUNK_TASKS`` changes
+#: it for one compile (tests use small chunks); workers read it from the
+#: header.
+CHUNK_TASKS = 1 << 15
+DIGEST_BYTES = 20
+
+
+def chunk_tasks():
+    import os
+
+    value = os.environ.get("JUG_CHUNK_TASKS")
+    return int(value) if value and value.isdigit() and int(value) > 0 else CHUNK_TASKS
+
+
+class BlobReads:
+    """What this process read from the store's blobs (manifest, hashes,
+    payload): ``jug execute --verbose info`` reports it when the first task
+    starts."""
+
+    def __init__(self):
+        self.bytes = 0
+        self.blobs = 0
+
+    def read(self, store, name):
+        data = store.get_blob(name)
+        if data is not None:
+            self.bytes += len(data)
+            self.blobs += 1
+        return data
+
+
+BLOB_READS = BlobReads()
+
+
+def content_name(prefix, data):
+    """``prefix-<sha1 of data>``: the name of a blob named by its content."""
+    import hashlib
+
+    return f"{prefix}-{hashlib.sha1(data, usedforsecurity=False).hexdigest()}"
+
+
+def read_named_blob(store, name):
+    """The bytes of content-named blob ``name``; ManifestError when it is
+    missing or its content does not match its name."""
+    data = BLOB_READS.read(store, name)
+    if data is None:
+        raise ManifestError(f"the manifest's blob {name} is missing from the store; "
+                            "run `jug compile` again")
+    if content_name(name.rsplit("-", 1)[0], data) != name:
+        raise ManifestError(f"the manifest's blob {name} is damaged (its content does not "
+                            "match its name); run `jug compile` again")
+    return data
+
+
+def put_named_blob(store, prefix, data):
+    """Store ``data`` under its content name (unless it is there); the name."""
+    name = content_name(prefix, data)
+    if store.blob_info(name) is None:
+        store.put_blob(name, data)
+    return name
 
 
 def manifest_key(jugfile, argv):
@@ -152,11 +230,12 @@ class ManifestHeader:
 class Manifest:
     """A loaded manifest: header, graph, and the payload on demand."""
 
-    def __init__(self, header, graph, lines, blob_name):
+    def __init__(self, header, graph, lines, blob_name, chunk_tasks=CHUNK_TASKS):
         self.header = header
         self.graph = graph
         self.lines = lines
         self.blob_name = blob_name
+        self.chunk_tasks = chunk_tasks
 
     @property
     def complete(self):
@@ -191,7 +270,7 @@ class Manifest:
 # -- writing ------------------------------------------------------------------
 
 
-def _int32(values):
+def _int32_bytes(values):
     arr = values if isinstance(values, array) and values.typecode == "i" else array("i", values)
     if sys.byteorder == "big":
         arr = array("i", arr)
@@ -199,37 +278,82 @@ def _int32(values):
     return arr.tobytes()
 
 
-def encode_manifest(header, graph, lines):
-    """The manifest's bytes (deterministic for the same inputs)."""
-    rev_indptr, rev_indices = graph.rev_indptr, graph.rev_indices
-    sections = {
-        "hashes": bytes.fromhex("".join(graph.hashes)),
-        "name_ids": _int32(graph.name_ids),
-        "stages": _int32(graph.stages),
-        "dep_indptr": _int32(graph.dep_indptr),
-        "dep_indices": _int32(graph.dep_indices),
-        "rev_indptr": _int32(rev_indptr),
-        "rev_indices": _int32(rev_indices),
-        "lines": _int32(lines),
+def _encode_section(values):
+    """``(bytes, encoding)`` of an int32 section: its differences ("d"),
+    zlib-compressed ("zd") unless a sample shows that does not pay."""
+    from jug.graph import _numpy, as_numpy
+
+    numpy = _numpy(len(values))
+    if numpy is not None:
+        column = as_numpy(values if isinstance(values, array) else array("i", values), numpy)
+        deltas = numpy.diff(column, prepend=numpy.int32(0)).astype("<i4").tobytes()
+    else:
+        previous = 0
+        differences = array("i")
+        for value in values:
+            differences.append(value - previous)
+            previous = value
+        deltas = _int32_bytes(differences)
+    sample = deltas[:1 << 16]
+    if len(deltas) > 64 and len(zlib.compress(sample, 1)) < 0.8 * len(sample):
+        return zlib.compress(deltas, 1), "zd"
+    return deltas, "d"
+
+
+def encode_manifest(header, graph, lines, hash_chunks=(), chunk_size=CHUNK_TASKS):
+    """The manifest's bytes (deterministic for the same inputs);
+    ``hash_chunks`` are the names of the blobs holding the hashes
+    (:func:`hash_chunk_blobs`)."""
+    columns = {
+        "name_ids": graph.name_ids, "stages": graph.stages,
+        "dep_indptr": graph.dep_indptr, "dep_indices": graph.dep_indices,
+        "rev_indptr": graph.rev_indptr, "rev_indices": graph.rev_indices, "lines": lines,
     }
-    offsets = {}
-    position = 0
+    sections, offsets, position = [], {}, 0
     for name in _SECTIONS:
-        offsets[name] = [position, len(sections[name])]
-        position += len(sections[name])
+        data, encoding = _encode_section(columns[name])
+        offsets[name] = [position, len(data), encoding, len(columns[name])]
+        sections.append(data)
+        position += len(data)
     header_json = header.to_json()
     header_json["sections"] = offsets
+    header_json["chunk_tasks"] = chunk_size
+    header_json["hash_chunks"] = list(hash_chunks)
     header_bytes = json.dumps(header_json, sort_keys=True, separators=(",", ":")).encode("utf-8")
     return b"".join([_PREFIX.pack(MAGIC, FORMAT_VERSION, len(header_bytes)), header_bytes,
-                     *(sections[name] for name in _SECTIONS)])
+                     *sections])
+
+
+def hash_chunk_blobs(graph, chunk_size=CHUNK_TASKS):
+    """``[(name, bytes)]``: the graph's raw digests in blobs of
+    ``chunk_size`` tasks, named by their content."""
+    hashes = graph.hashes
+    blobs = []
+    for start in range(0, len(hashes), chunk_size):
+        data = bytes.fromhex("".join(hashes[start:start + chunk_size]))
+        blobs.append((content_name("hashes", data), data))
+    return blobs
+
+
+def store_hash_chunks(store, graph, chunk_size):
+    """Write the graph's hash chunks (those not stored yet); returns their
+    names, for :func:`encode_manifest`, and their total size."""
+    names, hash_bytes = [], 0
+    for name, data in hash_chunk_blobs(graph, chunk_size):
+        if store.blob_info(name) is None:
+            store.put_blob(name, data)
+        names.append(name)
+        hash_bytes += len(data)
+    return names, hash_bytes
 
 
 # -- reading ------------------------------------------------------------------
 
 
-def decode_manifest(data, blob_name="manifest"):
-    """A :class:`Manifest` from bytes; ManifestError for a corrupt blob or an
-    unknown version (the caller re-traces)."""
+def decode_manifest(data, blob_name="manifest", store=None):
+    """A :class:`Manifest` from bytes, its hashes read from ``store`` when
+    first needed; ManifestError for a corrupt blob or an unknown version
+    (the caller re-traces)."""
     if len(data) < _PREFIX.size:
         raise ManifestError(f"manifest {blob_name} is truncated")
     magic, version, header_length = _PREFIX.unpack_from(data)
@@ -239,38 +363,63 @@ def decode_manifest(data, blob_name="manifest"):
         raise ManifestError(f"manifest {blob_name} has format version {version}; this jug "
                             f"reads version {FORMAT_VERSION}")
     start = _PREFIX.size
+    view = memoryview(data)
     try:
-        raw = json.loads(data[start:start + header_length])
+        raw = json.loads(view[start:start + header_length].tobytes())
         base = start + header_length
-        sections = {}
+        arrays = {}
         for name in _SECTIONS:
-            offset, length = raw["sections"][name]
-            chunk = data[base + offset: base + offset + length]
+            offset, length, encoding, count = raw["sections"][name]
+            chunk = view[base + offset: base + offset + length]
             if len(chunk) != length:
                 raise ManifestError(f"manifest {blob_name} is truncated")
-            sections[name] = chunk
+            arrays[name] = _decode_section(chunk, encoding, count)
         header = ManifestHeader.from_json({**raw, "version": version})
-    except (ValueError, KeyError, TypeError) as error:
+        chunk_size, hash_chunks = int(raw["chunk_tasks"]), list(raw["hash_chunks"])
+    except (ValueError, KeyError, TypeError, zlib.error) as error:
         raise ManifestError(f"manifest {blob_name} is corrupt ({error})") from None
-    hexes = sections["hashes"].hex()
-    hashes = [hexes[i:i + 40] for i in range(0, len(hexes), 40)]
-    arrays = {name: _read_int32(sections[name]) for name in _SECTIONS if name != "hashes"}
     n = header.task_count
-    if (len(hashes) != n or len(arrays["name_ids"]) != n or len(arrays["dep_indptr"]) != n + 1
-            or len(arrays["dep_indices"]) != header.edge_count):
+    if (len(arrays["name_ids"]) != n or len(arrays["dep_indptr"]) != n + 1
+            or len(arrays["dep_indices"]) != header.edge_count
+            or len(hash_chunks) != (-(-n // chunk_size) if n else 0)):
         raise ManifestError(f"manifest {blob_name} is corrupt (section sizes disagree)")
-    graph = TaskGraph(hashes, list(header.names), arrays["name_ids"], arrays["stages"],
-                      arrays["dep_indptr"], arrays["dep_indices"], arrays["rev_indptr"],
-                      arrays["rev_indices"])
-    return Manifest(header, graph, arrays["lines"], blob_name)
+
+    def load_hashes(k):
+        if store is None:
+            raise ManifestError(f"manifest {blob_name}: no store to read its hashes from")
+        chunk = read_named_blob(store, hash_chunks[k])
+        expected = min(chunk_size, n - k * chunk_size) * DIGEST_BYTES
+        if len(chunk) != expected:
+            raise ManifestError(f"the manifest's blob {hash_chunks[k]} has the wrong size")
+        return chunk
+
+    graph = TaskGraph(Digests(n, chunk_size, load_hashes), list(header.names),
+                      arrays["name_ids"], arrays["stages"], arrays["dep_indptr"],
+                      arrays["dep_indices"], arrays["rev_indptr"], arrays["rev_indices"])
+    manifest = Manifest(header, graph, arrays["lines"], blob_name)
+    manifest.chunk_tasks = chunk_size
+    return manifest
 
 
-def _read_int32(data):
-    arr = array("i")
-    arr.frombytes(data)
+def _decode_section(data, encoding, count):
+    """The ``array('i')`` of an int32 section (see :func:`_encode_section`)."""
+    from jug.graph import _numpy, numpy_to_array
+
+    if encoding not in ("d", "zd"):
+        raise ValueError(f"unknown section encoding {encoding!r}")
+    deltas = zlib.decompress(data) if encoding == "zd" else bytes(data)
+    if len(deltas) != 4 * count:
+        raise ValueError("a section has the wrong length")
+    numpy = _numpy(count)
+    if numpy is not None:
+        return numpy_to_array(numpy.cumsum(numpy.frombuffer(deltas, dtype="<i4"), dtype=numpy.int32))
+    import itertools
+
+    values = array("i")
+    values.frombytes(deltas)
     if sys.byteorder == "big":
-        arr.byteswap()
-    return arr
+        values.byteswap()
+    return array("i", itertools.accumulate(values))
 
 
 # -- the execution payload ----------------------------------------------------------
@@ -280,6 +429,38 @@ def _task_reference(index):
     """Stands for the task with graph index ``index`` in a pickled payload;
     the payload's unpickler resolves it to a stub of that task."""
     raise ManifestError("a task reference was unpickled outside a manifest payload")
+
+
+def _task_list(kind, indices):
+    """Stands for a list (``kind`` "l") or tuple ("t") of tasks, given by
+    their graph indices as int32 bytes; resolved by the payload's unpickler."""
+    raise ManifestError("a task list was unpickled outside a manifest payload")
+
+
+def _shared_reference(index):
+    """Stands for shared argument ``index`` (a ``shared-`` blob); resolved
+    by the payload's unpickler."""
+    raise ManifestError("a shared argument was unpickled outside a manifest payload")
+
+
+class _TaskList:
+    """A list or tuple made only of tasks, pickled as one array of indices
+    (a list of a million tasks then costs one reduction, not a million)."""
+
+    __slots__ = ("kind", "indices")
+
+    def __init__(self, kind, indices):
+        self.kind = kind
+        self.indices = indices
+
+
+class _SharedArgument:
+    """Stands for a large argument given to several tasks, in a row."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index):
+        self.index = index
 
 
 class _PayloadPickler:
@@ -305,26 +486,39 @@ class _PayloadPickler:
                     f"task {task.name} is referenced but is not part of the graph")
             return _task_reference, (index,)
 
+        def reduce_task_list(tasks):
+            return _task_list, (tasks.kind, _int32_bytes(tasks.indices))
+
+        def reduce_shared(shared):
+            return _shared_reference, (shared.index,)
+
         class Pickler(cloudpickle.CloudPickler):
             # read by the C pickler when it is created, so set on the class
-            dispatch_table = collections.ChainMap({Task: reduce_task},
-                                                  cloudpickle.CloudPickler.dispatch_table)
+            dispatch_table = collections.ChainMap(
+                {Task: reduce_task, _TaskList: reduce_task_list, _SharedArgument: reduce_shared},
+                cloudpickle.CloudPickler.dispatch_table)
 
-        self.buffer = io.BytesIO()
-        self.pickler = Pickler(self.buffer, protocol=5)
+        self.pickler_class = Pickler
 
     def dumps(self, obj):
-        self.pickler.dump(obj)
-        return self.buffer.getvalue()
+        buffer = io.BytesIO()
+        self.pickler_class(buffer, protocol=5).dump(obj)
+        return buffer.getvalue()
 
 
-def encode_payload(module, tasks, graph, local_modules, hooks):
-    """The execution payload of a trace (its jugfile ``module``, ``tasks``
-    aligned with ``graph``, the user's ``local_modules`` pickled by value,
-    the ``hooks`` the jugfile registered), or raises PayloadError naming the
-    first task whose function or arguments cannot be pickled."""
+def encode_payload(module, tasks, graph, local_modules, hooks, store, shared=None,
+                   chunk_size=None):
+    """Store the execution payload of a trace (its jugfile ``module``,
+    ``tasks`` aligned with ``graph``, the user's ``local_modules`` pickled
+    by value, the ``hooks`` the jugfile registered) in ``store``: the rows
+    in chunks, the ``shared`` arguments (``{id: object}``, see
+    :meth:`jug.hash.HashMemo.shared_objects`) once each.  Returns the head's
+    bytes (the caller stores them, see :func:`payload_blob_name`) and the
+    total size written or found; raises PayloadError naming the first task
+    whose function or arguments cannot be pickled."""
     import cloudpickle
 
+    chunk_size = chunk_size or chunk_tasks()
     local = [module.__name__, *local_modules]
     registered = []
     for name in local:
@@ -335,31 +529,103 @@ def encode_payload(module, tasks, graph, local_modules, hooks):
                 registered.append(mod)
             except (ValueError, TypeError):
                 pass
+    index_of_hash = graph.index_map()
+    pickler = _PayloadPickler(index_of_hash)
     try:
-        functions = []
-        function_index = {}
-        rows = []
-        for task in tasks:
-            key = id(task.f)
-            index = function_index.get(key)
-            if index is None:
-                index = function_index[key] = len(functions)
-                functions.append(task.f)
-            rows.append((index, task.args, task.kwargs, task.needs_value))  # a Payload row
+        functions, function_index = [], {}
+        shared = shared or {}
+        shared_slots, shared_objects = {}, []
+        chunk_names, total = [], 0
+        for start in range(0, len(tasks), chunk_size):
+            rows = _payload_rows(tasks[start:start + chunk_size], functions, function_index,
+                                 index_of_hash, shared, shared_slots, shared_objects)
+            data = _dumps(pickler, rows, tasks[start:start + chunk_size], index_of_hash)
+            chunk_names.append(put_named_blob(store, "rows", data))
+            total += len(data)
+        shared_names = []
+        for obj in shared_objects:
+            data = _dumps(pickler, obj, tasks, index_of_hash)
+            shared_names.append(put_named_blob(store, "shared", data))
+            total += len(data)
         namespace = {name: obj for name, obj in vars(module).items()
                      if _defined_in(obj, module.__name__)}
-        payload = Payload(module.__name__, namespace, tuple(functions), rows, tuple(hooks))
-        index_of_hash = {h: i for i, h in enumerate(graph.hashes)}
-        try:
-            return _PayloadPickler(index_of_hash).dumps(payload.to_pickle())
-        except Exception as error:  # find the culprit for the message
-            raise PayloadError(_find_unpicklable(tasks, index_of_hash, error)) from error
+        payload = Payload(module.__name__, namespace, tuple(functions), tuple(hooks),
+                          chunk_size, tuple(chunk_names), tuple(shared_names))
+        head = _dumps(pickler, payload.to_pickle(), tasks, index_of_hash)
+        return head, total + len(head)
     finally:
         for mod in registered:
             try:
                 cloudpickle.unregister_pickle_by_value(mod)
             except (ValueError, KeyError):
                 pass
+
+
+def _dumps(pickler, obj, tasks, index_of_hash):
+    try:
+        return pickler.dumps(obj)
+    except Exception as error:  # find the culprit for the message
+        raise PayloadError(_find_unpicklable(tasks, index_of_hash, error)) from error
+
+
+def _payload_rows(tasks, functions, function_index, index_of_hash, shared, shared_slots,
+                  shared_objects):
+    """The payload rows of ``tasks``: ``(function index, args, kwargs,
+    needs_value, refs)`` where the positional arguments that are tasks are
+    None in ``args`` and given in ``refs`` as ``(position, task index, ...)``
+    (plain ints pickle at C speed), lists of tasks become one
+    :class:`_TaskList`, and ``shared`` arguments a :class:`_SharedArgument`."""
+    from jug.task import Task
+
+    rows = []
+    append = rows.append
+    for task in tasks:
+        key = id(task.f)
+        index = function_index.get(key)
+        if index is None:
+            index = function_index[key] = len(functions)
+            functions.append(task.f)
+        args, kwargs, refs = task.args, task.kwargs, ()
+        if task.needs_value or shared:
+            args, refs = _row_arguments(args, index_of_hash, shared, shared_slots,
+                                        shared_objects, Task)
+            if kwargs and shared:
+                kwargs = {name: _shared_slot(value, shared, shared_slots, shared_objects)
+                          for name, value in kwargs.items()}
+        append((index, args, kwargs, task.needs_value, refs))
+    return rows
+
+
+def _row_arguments(args, index_of_hash, shared, shared_slots, shared_objects, task_type):
+    refs = []
+    converted = None
+    for position, arg in enumerate(args):
+        kind = type(arg)
+        replacement = arg
+        if kind is task_type:
+            refs.extend((position, index_of_hash[arg.key]))
+            replacement = None
+        elif id(arg) in shared:
+            replacement = _shared_slot(arg, shared, shared_slots, shared_objects)
+        elif (kind is list or kind is tuple) and len(arg) >= 2 and type(arg[0]) is task_type:
+            if all(type(item) is task_type for item in arg):
+                replacement = _TaskList("l" if kind is list else "t",
+                                        array("i", [index_of_hash[item.key] for item in arg]))
+        if replacement is not arg:
+            if converted is None:
+                converted = list(args)
+            converted[position] = replacement
+    return (args if converted is None else tuple(converted)), tuple(refs)
+
+
+def _shared_slot(value, shared, shared_slots, shared_objects):
+    if id(value) not in shared:
+        return value
+    slot = shared_slots.get(id(value))
+    if slot is None:
+        slot = shared_slots[id(value)] = _SharedArgument(len(shared_objects))
+        shared_objects.append(value)
+    return slot
 
 
 class PayloadError(JugError):
@@ -375,10 +641,11 @@ def _defined_in(obj, module_name):
 
 
 def _find_unpicklable(tasks, index_of_hash, error):
+    pickler = _PayloadPickler(index_of_hash)
     for task in tasks:
         for what, obj in (("function", task.f), ("arguments", (task.args, task.kwargs))):
             try:
-                _PayloadPickler(index_of_hash).dumps(obj)
+                pickler.dumps(obj)
             except Exception as inner:
                 return (f"the {what} of task {task.name} cannot be pickled ({inner}); "
                         "workers will re-run the jugfile instead of reading the manifest")
@@ -405,52 +672,135 @@ class TaskCall:
 
 @dataclasses.dataclass(frozen=True)
 class Payload:
-    """The execution payload: the jugfile's module name and ``namespace``
-    (its own functions and classes), the task ``functions``, one row per
-    task, and the ``hooks`` the jugfile registered.
+    """The head of the execution payload: the jugfile's module name and
+    ``namespace`` (its own functions and classes), the task ``functions``,
+    the ``hooks`` the jugfile registered, and where the rows are: chunks of
+    ``chunk_size`` tasks (``chunks``: blob names) and the ``shared``
+    arguments' blobs.
 
-    It is pickled as the plain tuple :meth:`to_pickle` gives, and each row is
-    a tuple ``(function index, args, kwargs, needs_value)``, made by
-    :func:`encode_payload` and read by :meth:`call`: a payload has one row
-    per task, and tuples pickle and unpickle about four times faster than
-    dataclass instances."""
+    It is pickled as the plain tuple :meth:`to_pickle` gives.  Each row is a
+    tuple ``(function index, args, kwargs, needs_value, refs)``, made by
+    :func:`encode_payload` and read by :class:`PayloadRows`: a payload has
+    one row per task, and tuples pickle and unpickle about four times faster
+    than dataclass instances."""
 
     module_name: str
     namespace: dict
     functions: tuple
-    rows: list
     hooks: tuple
-
-    def call(self, i):
-        """The :class:`TaskCall` of task ``i``."""
-        function_index, args, kwargs, needs_value = self.rows[i]
-        return TaskCall(self.functions[function_index], args, kwargs, needs_value)
+    chunk_size: int
+    chunks: tuple
+    shared: tuple
 
     def to_pickle(self):
-        return (self.module_name, self.namespace, list(self.functions), self.rows,
-                list(self.hooks))
+        return (self.module_name, self.namespace, list(self.functions), list(self.hooks),
+                self.chunk_size, list(self.chunks), list(self.shared))
 
     @classmethod
     def from_pickle(cls, data):
-        module_name, namespace, functions, rows, hooks = data
-        return cls(module_name, namespace, tuple(functions), rows, tuple(hooks))
+        module_name, namespace, functions, hooks, chunk_size, chunks, shared = data
+        return cls(module_name, namespace, tuple(functions), tuple(hooks), chunk_size,
+                   tuple(chunks), tuple(shared))
 
 
 def payload_blob_name(data):
-    """The blob name of payload bytes ``data``: named by their content, so
-    a damaged blob is recognised (and equal payloads are stored once).  The
-    plain SHA-1 of the bytes (``jug.hash.hash_bytes``, which a worker need
-    not import)."""
-    import hashlib
+    """The blob name of payload head bytes ``data``: named by their
+    content, so a damaged blob is recognised (and equal payloads are stored
+    once).  The plain SHA-1 of the bytes (``jug.hash.hash_bytes``, which a
+    worker need not import)."""
+    return content_name("payload", data)
 
-    return "payload-" + hashlib.sha1(data, usedforsecurity=False).hexdigest()
+
+#: decoded row chunks a worker keeps (it runs tasks mostly in order)
+_KEPT_CHUNKS = 4
+
+
+class PayloadRows:
+    """The rows of a payload, fetched from the store and decoded one chunk
+    at a time, when one of the chunk's tasks is first asked for; at most
+    :data:`_KEPT_CHUNKS` decoded chunks are kept."""
+
+    def __init__(self, payload, store, unpickler):
+        import collections
+
+        self.payload = payload
+        self.store = store
+        self.unpickler = unpickler
+        self.decoded = collections.OrderedDict()  # chunk -> rows
+        self.shared = {}  # index -> decoded shared argument
+
+    def call(self, i):
+        """The :class:`TaskCall` of task ``i``."""
+        k, r = divmod(i, self.payload.chunk_size)
+        rows = self.decoded.get(k)
+        if rows is None:
+            rows = self.decoded[k] = self._decode(read_named_blob(self.store, self.payload.chunks[k]))
+            if len(self.decoded) > _KEPT_CHUNKS:
+                self.decoded.popitem(last=False)
+        else:
+            self.decoded.move_to_end(k)
+        function_index, args, kwargs, needs_value, refs = rows[r]
+        if refs:
+            args = list(args)
+            stubs = self.unpickler.stubs
+            for p in range(0, len(refs), 2):
+                args[refs[p]] = stubs[refs[p + 1]]
+            args = tuple(args)
+        return TaskCall(self.payload.functions[function_index], args, kwargs, needs_value)
+
+    def shared_argument(self, index):
+        if index not in self.shared:
+            self.shared[index] = self._decode(read_named_blob(self.store, self.payload.shared[index]))
+        return self.shared[index]
+
+    def _decode(self, data):
+        try:
+            return self.unpickler.loads(data)
+        except ManifestError:
+            raise
+        except Exception as error:
+            raise ManifestError(f"the manifest payload cannot be decoded ({error})") from None
+
+
+class _PayloadUnpickler:
+    """Unpickles payload blobs, resolving task references to stubs and
+    shared arguments through ``rows``."""
+
+    def __init__(self, stubs):
+        self.stubs = stubs
+        self.rows = None
+        owner = self
+
+        def task_list(kind, indices):
+            values = array("i")
+            values.frombytes(indices)
+            if sys.byteorder == "big":
+                values.byteswap()
+            tasks = [stubs[i] for i in values]
+            return tasks if kind == "l" else tuple(tasks)
+
+        resolved = {"_task_reference": stubs.__getitem__, "_task_list": task_list,
+                    "_shared_reference": lambda index: owner.rows.shared_argument(index)}
+
+        class Unpickler(pickle.Unpickler):
+            def find_class(self, module, name):
+                if module == __name__ and name in resolved:
+                    return resolved[name]
+                return super().find_class(module, name)
+
+        self.unpickler_class = Unpickler
+
+    def loads(self, data):
+        return self.unpickler_class(io.BytesIO(data)).load()
 
 
 def decode_payload(data, graph, store, blob_name=None):
-    """Rebuild functions and arguments; task references become stub tasks
-    that load their value from ``store``.  Installs the jugfile's functions
-    and classes as module ``<jugfile stem>`` (without running it) so results
-    that are instances of jugfile classes pickle and unpickle.
+    """Rebuild functions and hooks from the head ``data``; the rows are
+    read on demand (:class:`PayloadRows`), their task references becoming
+    stub tasks that load their value from ``store``.  Installs the jugfile's
+    functions and classes as module ``<jugfile stem>`` (without running it)
+    so results that are instances of jugfile classes pickle and unpickle.
+    Returns ``(rows, stubs)``.
 
     ``blob_name`` (the name the bytes were read from) is checked against the
     content first.  ManifestError when the bytes are damaged or cannot be
@@ -459,17 +809,12 @@ def decode_payload(data, graph, store, blob_name=None):
         raise ManifestError(f"the manifest payload {blob_name} is damaged (its content does "
                             "not match its name)")
     stubs = StubTable(graph, store)
-
-    class Unpickler(pickle.Unpickler):
-        def find_class(self, module, name):
-            if module == __name__ and name == "_task_reference":
-                return stubs.__getitem__
-            return super().find_class(module, name)
-
+    unpickler = _PayloadUnpickler(stubs)
     try:
-        payload = Payload.from_pickle(Unpickler(io.BytesIO(data)).load())
+        payload = Payload.from_pickle(unpickler.loads(data))
     except Exception as error:
         raise ManifestError(f"the manifest payload cannot be decoded ({error})") from None
+    rows = unpickler.rows = PayloadRows(payload, store, unpickler)
     # The module holds the payload's own copies of the jugfile's functions and
     # classes, so that results made by those classes pickle by reference.
     module = types.ModuleType(payload.module_name)
@@ -478,7 +823,7 @@ def decode_payload(data, graph, store, blob_name=None):
     from jug.context import current_context
 
     current_context().hooks.replay(payload.hooks)  # what the jugfile registered (exit checks...)
-    return payload, stubs
+    return rows, stubs
 
 
 class StubTable(dict):

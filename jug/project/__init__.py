@@ -116,8 +116,10 @@ def make_runner(options, store, manifest, trace):
 
     if trace is not None:
         return trace.graph, TraceRunner(trace.tasks)
+    from jug.compiler.manifest import BLOB_READS
+
     header = manifest.header
-    data = store.get_blob(header.payload) if header.payload else None
+    data = BLOB_READS.read(store, header.payload) if header.payload else None
     if data is not None:
         from jug.compiler.manifest import decode_payload
         from jug.errors import ManifestError
