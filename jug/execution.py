@@ -207,10 +207,9 @@ class Worker:
         self.totals = totals
         self.hashes = graph.hashes
         n = len(graph)
-        indptr = graph.dep_indptr
         self.finished = bytearray(n)
         self.failed = bytearray(n)
-        self.pending = [indptr[i + 1] - indptr[i] for i in range(n)]
+        self.pending = None  # unfinished dependencies per task (start() counts them)
         self.ready = collections.deque()
         self.blocked = set()
         self.selected = _selection(graph, options.select)
@@ -247,19 +246,22 @@ class Worker:
 
     def start(self):
         """Mark what the store already holds finished and fill ``ready``."""
+        from jug.graph import dependency_counts, finished_mask, runnable
+
         keys = self.store.list_keys()
-        hashes = self.hashes
-        for i in range(len(hashes)):
-            if hashes[i] in keys:
+        # whole-graph passes (numpy for a large graph); no hash is read when
+        # the store holds no result
+        self.finished = finished = finished_mask(self.graph, keys)
+        self.pending = dependency_counts(self.graph, finished)
+        if keys:
+            for i in _set_indices(finished):
                 self.note_loaded(i)
-                self.finish(i)
-        pending, finished, ready = self.pending, self.finished, self.ready
-        for i in range(len(hashes)):
-            if pending[i] == 0 and not finished[i]:
-                ready.append(i)
+        ready = self.ready
+        ready.extend(runnable(self.pending, finished))
         selected = self.selected
-        self.observer.stage(self.graph, sum(1 for i in range(len(hashes))
-                                            if finished[i] and selected[i]), sum(selected))
+        done = (finished.count(1) if self.options.select is None
+                else sum(1 for i in _set_indices(finished) if selected[i]))
+        self.observer.stage(self.graph, done, selected.count(1))
         # Start at a different place in the ready list in each worker so that
         # workers do not all contend for the same first tasks.
         if len(ready) > 1:
@@ -521,6 +523,14 @@ def _preload(store, tasks):
     if len(tasks) > 1:
         for task, result in zip(tasks, store.load_many([t.key for t in tasks])):
             task.set_result(result)
+
+
+def _set_indices(mask):
+    """The indices of the non-zero bytes of ``mask``, in order."""
+    i = mask.find(1)
+    while i != -1:
+        yield i
+        i = mask.find(1, i + 1)
 
 
 def _selection(graph, select):

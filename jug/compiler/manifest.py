@@ -233,9 +233,16 @@ class Manifest:
     def __init__(self, header, graph, lines, blob_name, chunk_tasks=CHUNK_TASKS):
         self.header = header
         self.graph = graph
-        self.lines = lines
+        self._lines = lines  # an array('i'), or a function that decodes it
         self.blob_name = blob_name
         self.chunk_tasks = chunk_tasks
+
+    @property
+    def lines(self):
+        """The jugfile line that created each task (``array('i')``, 0: unknown)."""
+        if callable(self._lines):
+            self._lines = self._lines()
+        return self._lines
 
     @property
     def complete(self):
@@ -363,24 +370,28 @@ def decode_manifest(data, blob_name="manifest", store=None):
         raise ManifestError(f"manifest {blob_name} has format version {version}; this jug "
                             f"reads version {FORMAT_VERSION}")
     start = _PREFIX.size
+    _check_content(data, blob_name)
     view = memoryview(data)
     try:
         raw = json.loads(view[start:start + header_length].tobytes())
         base = start + header_length
-        arrays = {}
+        sections = {}
         for name in _SECTIONS:
             offset, length, encoding, count = raw["sections"][name]
             chunk = view[base + offset: base + offset + length]
-            if len(chunk) != length:
+            if len(chunk) != length or encoding not in ("d", "zd"):
                 raise ManifestError(f"manifest {blob_name} is truncated")
-            arrays[name] = _decode_section(chunk, encoding, count)
+            sections[name] = (chunk, encoding, int(count))
         header = ManifestHeader.from_json({**raw, "version": version})
         chunk_size, hash_chunks = int(raw["chunk_tasks"]), list(raw["hash_chunks"])
-    except (ValueError, KeyError, TypeError, zlib.error) as error:
+    except (ValueError, KeyError, TypeError) as error:
         raise ManifestError(f"manifest {blob_name} is corrupt ({error})") from None
     n = header.task_count
-    if (len(arrays["name_ids"]) != n or len(arrays["dep_indptr"]) != n + 1
-            or len(arrays["dep_indices"]) != header.edge_count
+    counts = {name: section[2] for name, section in sections.items()}
+    if (counts["name_ids"] != n or counts["stages"] != n or counts["lines"] != n
+            or counts["dep_indptr"] != n + 1 or counts["rev_indptr"] != n + 1
+            or counts["dep_indices"] != header.edge_count
+            or counts["rev_indices"] != header.edge_count
             or len(hash_chunks) != (-(-n // chunk_size) if n else 0)):
         raise ManifestError(f"manifest {blob_name} is corrupt (section sizes disagree)")
 
@@ -393,12 +404,30 @@ def decode_manifest(data, blob_name="manifest", store=None):
             raise ManifestError(f"the manifest's blob {hash_chunks[k]} has the wrong size")
         return chunk
 
+    def load_column(name):
+        # Sections are decoded when first used (the blob's content was checked
+        # against its name, so a failure here is a bug, not damage).
+        if name == "_rev":
+            return load_column("rev_indptr"), load_column("rev_indices")
+        return _decode_section(*sections[name])
+
     graph = TaskGraph(Digests(n, chunk_size, load_hashes), list(header.names),
-                      arrays["name_ids"], arrays["stages"], arrays["dep_indptr"],
-                      arrays["dep_indices"], arrays["rev_indptr"], arrays["rev_indices"])
-    manifest = Manifest(header, graph, arrays["lines"], blob_name)
-    manifest.chunk_tasks = chunk_size
-    return manifest
+                      None, None, None, None, load=load_column)
+    return Manifest(header, graph, lambda: load_column("lines"), blob_name, chunk_size)
+
+
+def _check_content(data, blob_name):
+    """A manifest blob named by its content (``jug.compiler.index``: the
+    name ends in ``-`` and 20 hexadecimal digits of its BLAKE2b digest) must
+    have that content: ManifestError when it does not."""
+    import hashlib
+
+    stem, _, suffix = blob_name.rpartition("-")
+    if not stem.startswith("manifest-") or len(suffix) != 20 or stem.count("-") != 1:
+        return
+    if hashlib.blake2b(data, digest_size=10).hexdigest() != suffix:
+        raise ManifestError(f"manifest {blob_name} is damaged (its content does not match "
+                            "its name)")
 
 
 def _decode_section(data, encoding, count):

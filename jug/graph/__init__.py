@@ -43,8 +43,11 @@ def as_numpy(values, numpy):
 
 def numpy_to_array(values, typecode="i"):
     """An ``array(typecode)`` holding a numpy vector's values (one copy)."""
+    import numpy
+
     out = array(typecode)
-    out.frombytes(values.astype({"i": "=i4", "b": "i1"}[typecode], copy=False).tobytes())
+    values = numpy.ascontiguousarray(values, dtype={"i": "=i4", "b": "i1"}[typecode])
+    out.frombytes(memoryview(values).cast("B"))  # from the buffer: no intermediate bytes
     return out
 
 
@@ -113,18 +116,34 @@ class TaskGraph:
     immutable."""
 
     __slots__ = ("hashes", "names", "name_ids", "stages", "dep_indptr", "dep_indices",
-                 "_index", "_rev")
+                 "_index", "_rev", "_load")
 
     def __init__(self, hashes, names, name_ids, stages, dep_indptr, dep_indices,
-                 rev_indptr=None, rev_indices=None, index=None):
+                 rev_indptr=None, rev_indices=None, index=None, load=None):
         self.hashes = hashes
         self.names = names
-        self.name_ids = name_ids
-        self.stages = stages
-        self.dep_indptr = dep_indptr
-        self.dep_indices = dep_indices
         self._index = index
-        self._rev = None if rev_indptr is None else (rev_indptr, rev_indices)
+        self._load = load
+        for attribute, value in (("name_ids", name_ids), ("stages", stages),
+                                 ("dep_indptr", dep_indptr), ("dep_indices", dep_indices)):
+            if value is not None or load is None:
+                setattr(self, attribute, value)
+        if rev_indptr is not None:
+            self._rev = (rev_indptr, rev_indices)
+        elif load is None:
+            self._rev = None
+
+    def __getattr__(self, attribute):
+        """A column given as None with a ``load`` function is decoded on
+        first use, by ``load(attribute)`` (``"_rev"``: the dependents' CSR
+        pair): a worker decodes the dependencies and little else."""
+        if attribute in _LAZY_COLUMNS:
+            load = object.__getattribute__(self, "_load")
+            if load is not None:
+                value = load(attribute)
+                setattr(self, attribute, value)
+                return value
+        raise AttributeError(attribute)
 
     def __len__(self):
         return len(self.hashes)
@@ -186,7 +205,13 @@ class TaskGraph:
         return self._rev
 
     def stage_count(self):
-        return (max(self.stages) + 1) if len(self.stages) else 0
+        stages = self.stages
+        if not len(stages):
+            return 0
+        numpy = _numpy(len(stages))
+        if numpy is not None and isinstance(stages, array):
+            return int(as_numpy(stages, numpy).max()) + 1
+        return max(stages) + 1
 
     def to_networkx(self, nodes=None):
         """A ``networkx.DiGraph`` view for analysis and export: nodes are task
@@ -223,6 +248,9 @@ def _reverse_numpy(dep_indptr, dep_indices, numpy):
     rev_indptr = numpy.zeros(n + 1, dtype=numpy.int64)
     numpy.cumsum(counts, out=rev_indptr[1:])
     return numpy_to_array(rev_indptr), numpy_to_array(owners[order])
+
+
+_LAZY_COLUMNS = frozenset(("name_ids", "stages", "dep_indptr", "dep_indices", "_rev"))
 
 
 class TaskGraphBuilder:
