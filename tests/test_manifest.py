@@ -448,3 +448,77 @@ def test_a_damaged_payload_is_retraced_and_rewritten(tmp_path):
     traced = traced_count(tmp_path)
     proc = run_jug("execute", "jugfile.py", "--will-cite", cwd=tmp_path, check=0)
     assert proc.stderr == "" and traced_count(tmp_path) == traced  # the payload serves again
+
+
+SHARED_JUGFILE = """
+    from jug import TaskGenerator
+
+    @TaskGenerator
+    def pick(table, i):
+        return table[i] + i
+
+    @TaskGenerator
+    def total(values):
+        return sum(values)
+
+    table = list(range(1000))   # one large argument given to every task
+    result = total([pick(table, i) for i in range(20)])
+"""
+
+
+def _blobs(directory, prefix):
+    blobs = directory / "jugfile.jugdata" / "blobs"
+    return sorted(p for p in blobs.iterdir() if p.name.startswith(prefix + "-"))
+
+
+def test_payload_rows_and_hashes_are_chunked_and_a_shared_argument_stored_once(tmp_path):
+    write(tmp_path / "jugfile.py", SHARED_JUGFILE)
+    env = jug_env(JUG_CHUNK_TASKS=3)
+    run_jug("compile", "jugfile.py", cwd=tmp_path, env=env, check=0)
+    # 21 tasks in chunks of 3; the table given to 20 tasks is stored once
+    assert len(_blobs(tmp_path, "rows")) == 7 and len(_blobs(tmp_path, "hashes")) == 7
+    assert len(_blobs(tmp_path, "shared")) == 1
+    stored = sum(p.stat().st_size for p in (tmp_path / "jugfile.jugdata" / "blobs").iterdir())
+    proc = run_jug("execute", "jugfile.py", "--will-cite", "--verbose", "info", cwd=tmp_path,
+                   env=jug_env(JUG_MAX_TASKS=1), check=0)
+    read = re.search(r"first task: read (\d+) bytes in (\d+) blobs from the store", proc.stderr)
+    assert read is not None, proc.stderr
+    # the index, the manifest, the payload head, one row chunk, the shared table, the
+    # hashes of the first 8 tasks (the jug 2.x store check) and of the claimed task
+    assert int(read.group(2)) <= 9 and int(read.group(1)) < stored, (read.group(0), stored)
+    run_jug("execute", "jugfile.py", "--will-cite", cwd=tmp_path, check=0)
+    assert result_value(tmp_path, "jugfile.py", "jugfile.result") == str(2 * sum(range(20)))
+
+
+def test_a_damaged_row_chunk_or_manifest_is_reported_in_one_line(tmp_path):
+    write(tmp_path / "jugfile.py", COUNTING_JUGFILE)
+    run_jug("compile", "jugfile.py", cwd=tmp_path, env=jug_env(JUG_CHUNK_TASKS=4), check=0)
+    chunk = _blobs(tmp_path, "rows")[0]
+    data = bytearray(chunk.read_bytes())
+    data[len(data) // 2] ^= 0x20
+    chunk.write_bytes(bytes(data))
+    proc = run_jug("execute", "jugfile.py", "--will-cite", cwd=tmp_path)
+    assert f"the manifest's blob {chunk.name} is damaged" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+    (manifest,) = _blobs(tmp_path, "manifest")
+    data = bytearray(manifest.read_bytes())
+    data[-1] ^= 0x01  # a column's last byte: only the content check sees it
+    manifest.write_bytes(bytes(data))
+    proc = run_jug("status", "jugfile.py", "--short", cwd=tmp_path)
+    assert f"manifest {manifest.name} is damaged" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_process_reads_an_unchanged_manifest_once(tmp_path):
+    from jug.compiler.build import compile_jugfile, find_manifest
+    from jug.compiler.manifest import BLOB_READS
+    from jug.store.file_store import FileStore
+
+    write(tmp_path / "jugfile.py", SHARED_JUGFILE)
+    store = FileStore(str(tmp_path / "jugfile.jugdata"))
+    jugfile = str(tmp_path / "jugfile.py")
+    compiled = compile_jugfile(jugfile, store, [jugfile]).manifest
+    before = BLOB_READS.bytes
+    assert find_manifest(jugfile, store, [jugfile]).manifest is compiled
+    first = BLOB_READS.bytes - before
+    assert find_manifest(jugfile, store, [jugfile]).manifest is compiled
+    assert BLOB_READS.bytes - before == first  # not read again: the blob did not change
