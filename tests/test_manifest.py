@@ -522,3 +522,23 @@ def test_a_process_reads_an_unchanged_manifest_once(tmp_path):
     first = BLOB_READS.bytes - before
     assert find_manifest(jugfile, store, [jugfile]).manifest is compiled
     assert BLOB_READS.bytes - before == first  # not read again: the blob did not change
+
+
+def test_decoding_a_chunk_makes_no_stub_for_a_list_of_tasks_until_its_task_runs(tmp_path, monkeypatch):
+    from jug.compiler.build import compile_jugfile
+    from jug.compiler.manifest import decode_payload
+    from jug.store.file_store import FileStore
+
+    write(tmp_path / "jugfile.py", SHARED_JUGFILE)
+    monkeypatch.setenv("JUG_CHUNK_TASKS", "64")  # every task in one chunk
+    monkeypatch.chdir(tmp_path)
+    store = FileStore(str(tmp_path / "jugfile.jugdata"))
+    manifest = compile_jugfile("jugfile.py", store, ["jugfile.py"]).manifest
+    payload = manifest.header.payload
+    rows, stubs = decode_payload(store.get_blob(payload), manifest.graph, store, payload)
+    graph = manifest.graph
+    total = next(i for i in range(len(graph)) if graph.name(i) == "jugfile.total")
+    leaf = rows.call(0)  # decodes the chunk, the reduce's row included
+    assert leaf.args[1] == 0 and len(stubs) == 0
+    (values,) = rows.call(total).args
+    assert [stub.key for stub in values] == [graph.hashes[i] for i in graph.dependencies(total)]

@@ -68,7 +68,7 @@ _SECTIONS = ("name_ids", "stages", "dep_indptr", "dep_indices", "rev_indptr",
 #: Tasks per chunk of hashes and of arguments.  ``JUG_CHUNK_TASKS`` changes
 #: it for one compile (tests use small chunks); workers read it from the
 #: header.
-CHUNK_TASKS = 1 << 15
+CHUNK_TASKS = 1 << 13
 DIGEST_BYTES = 20
 
 
@@ -483,6 +483,25 @@ class _TaskList:
         self.indices = indices
 
 
+class _PendingTasks:
+    """A decoded :class:`_TaskList`: the int32 ``indices`` of its tasks,
+    made into stubs by :meth:`resolve` when the task that takes it runs."""
+
+    __slots__ = ("kind", "indices")
+
+    def __init__(self, kind, indices):
+        self.kind = kind
+        self.indices = indices
+
+    def resolve(self, stubs):
+        values = array("i")
+        values.frombytes(self.indices)
+        if sys.byteorder == "big":
+            values.byteswap()
+        tasks = [stubs[i] for i in values]
+        return tasks if self.kind == "l" else tuple(tasks)
+
+
 class _SharedArgument:
     """Stands for a large argument given to several tasks, in a row."""
 
@@ -769,9 +788,9 @@ class PayloadRows:
         else:
             self.decoded.move_to_end(k)
         function_index, args, kwargs, needs_value, refs = rows[r]
-        if refs:
-            args = list(args)
+        if refs or needs_value:
             stubs = self.unpickler.stubs
+            args = [arg.resolve(stubs) if type(arg) is _PendingTasks else arg for arg in args]
             for p in range(0, len(refs), 2):
                 args[refs[p]] = stubs[refs[p + 1]]
             args = tuple(args)
@@ -801,12 +820,9 @@ class _PayloadUnpickler:
         owner = self
 
         def task_list(kind, indices):
-            values = array("i")
-            values.frombytes(indices)
-            if sys.byteorder == "big":
-                values.byteswap()
-            tasks = [stubs[i] for i in values]
-            return tasks if kind == "l" else tuple(tasks)
+            # resolved when its task is called: decoding a chunk must not make
+            # a stub per element of the reduce's list of a million tasks
+            return _PendingTasks(kind, indices)
 
         resolved = {"_task_reference": stubs.__getitem__, "_task_list": task_list,
                     "_shared_reference": lambda index: owner.rows.shared_argument(index)}
