@@ -322,6 +322,104 @@ def startup_bytes_benchmark(jugfile, size):
     return Benchmark(row_id, (row,), jugfile, size, steps=steps)
 
 
+def top_level_startup_benchmark(jugfile, size, quick=False):
+    """Worker start to first task when the worker runs the jugfile's top
+    level (ours: ``--run-jugfile``, what a jugfile that configures a library
+    costs; the original always does)."""
+    stem = jugfile[:-3]
+    row_id = f"startup-top-level/{stem}" if stem == "single" else f"startup-top-level/{stem}/{size}"
+
+    def steps(impl, ctx, workdir):
+        env = impl.environ(JUG_BENCH_N=size or 1, JUG_BENCH_STAMP=workdir / "first-task.stamp")
+        setup = [Step((impl.jug("compile", jugfile),), env, name="compile")] if impl.compiles else []
+        worker = ctx.execute_args(impl, jugfile) + (["--run-jugfile"] if impl.compiles else [])
+        return setup + [Step((worker,), env, record=(row_id,), measure="stamp")]
+
+    label = "1-task jugfile" if stem == "single" else _label(stem, size)
+    row = Row(row_id, f"worker start to first task, running the top level — {label}",
+              floor=(("python-startup", 1),), floor_label="python",
+              note="ours: `--run-jugfile` (the fallback), manifest compiled beforehand")
+    return Benchmark(row_id, (row,), jugfile, size, steps=steps, quick=quick)
+
+
+# What replaying costs a worker before its first task: applying the top
+# level's changes, and decoding the state of the modules the payload carries
+# beyond their functions and classes (what the payload held before it carried
+# whole modules): the decoding time of the payload's head (what every worker
+# decodes; the rows are read as tasks run) minus that of the same head with
+# only the modules' functions and classes, best of 7 each.
+REPLAY_SCRIPT = """
+import json, sys, time, types
+jugfile = sys.argv[1]
+from jug.compiler.build import obtain_manifest
+from jug.compiler.manifest import _PayloadPickler, _head_bytes, decode_payload
+from jug.compiler.replay import Replay
+from jug.store import open_store
+store = open_store(jugfile[:-3] + ".jugdata")
+manifest, trace = obtain_manifest(jugfile, store)
+assert trace is None, "the manifest was not fresh"
+header, graph = manifest.header, manifest.graph
+full = store.get_blob(header.payload)
+payload = decode_payload(full, graph, store, header.payload)[0].payload  # the head only
+import cloudpickle
+from jug.compiler.replay import carried_namespace
+for module in payload.modules:
+    cloudpickle.register_pickle_by_value(module)
+    carried_namespace(module)  # decodes what is decoded lazily
+index = graph.index_map()
+def code(value):
+    return isinstance(value, (types.FunctionType, type)) or hasattr(value, "f")
+state = {m.__name__: {k for k, v in vars(m).items() if not k.startswith("__") and not code(v)}
+         for m in payload.modules}
+bare = _head_bytes(_PayloadPickler(index, payload.modules, state), payload)
+def best(function):
+    times = []
+    for _ in range(7):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times)
+def replay():
+    session = Replay(header.replay, jugfile, [jugfile])
+    session.apply_process()
+    session.apply_settings(payload.settings)
+    session.restore()
+decode = lambda data: lambda: decode_payload(data, graph, store)
+seconds = best(replay) + max(0.0, best(decode(full)) - best(decode(bare)))
+print(json.dumps({"seconds": seconds, "payload_bytes": len(full), "bare_bytes": len(bare)}))
+"""
+
+TOP_LEVEL_SCRIPT = """
+import json, sys, time
+import jug
+jugfile = sys.argv[1]
+start = time.perf_counter()
+jug.init(jugfile, jugfile[:-3] + ".jugdata")
+print(json.dumps({"seconds": time.perf_counter() - start}))
+"""
+
+
+def replay_benchmark(jugfile, size, quick=False):
+    stem = jugfile[:-3]
+    row_id = f"replay/{stem}" if stem in ("single", "largeargs") else f"replay/{stem}/{size}"
+
+    def steps(impl, ctx, workdir):
+        env = impl.environ(JUG_BENCH_N=size or 1)
+        if impl.compiles:
+            return [Step((impl.jug("compile", jugfile),), env, name="compile"),
+                    Step(([impl.python, "-c", REPLAY_SCRIPT, jugfile],), env, record=(row_id,),
+                         measure="stdout-json")]
+        return [Step(([impl.python, "-c", TOP_LEVEL_SCRIPT, jugfile],), env, record=(row_id,),
+                     measure="stdout-json")]
+
+    label = "1-task jugfile" if stem == "single" else _label(stem, size)
+    row = Row(row_id, f"preparing a worker's process — {label}",
+              note="in-process; ours: replaying the top level's changes and decoding the state "
+                   "of the modules the payload carries; original: running the top level "
+                   "(jug.init), which is how its workers prepare")
+    return Benchmark(row_id, (row,), jugfile, size, steps=steps, quick=quick)
+
+
 def execute_benchmark(jugfile, size, store, workers, quick=False):
     stem = jugfile[:-3]
     row_id = f"execute/{stem}/{size}/{store}/{workers}w"
@@ -492,6 +590,14 @@ def catalogue(sizes, *, hash_bytes):
     benchmarks.append(startup_benchmark("single.py", None, quick=True))
     for size in sizes:
         benchmarks.append(startup_benchmark("fanout.py", size))
+    benchmarks.append(top_level_startup_benchmark("single.py", None, quick=True))
+    for size in sizes:
+        benchmarks.append(top_level_startup_benchmark("fanout.py", size))
+    benchmarks.append(replay_benchmark("single.py", None, quick=True))
+    benchmarks.append(replay_benchmark("largeargs.py", LARGE_ARGS_TASKS))
+    for jugfile in ("fanout.py", "layered.py", "barrier.py"):
+        for size in sizes:
+            benchmarks.append(replay_benchmark(jugfile, size))
     for size in sizes:
         if size > FINISHED_STORE_MAX:
             benchmarks.append(startup_bytes_benchmark("fanout.py", size))

@@ -412,13 +412,11 @@ class Worker:
     def record_failure(self, i, error):
         """Claimed task ``i`` raised: count it and release its lock (or keep
         it, marked failed, with ``--keep-failed``); returns the traceback."""
-        import traceback
-
         digest = self.hashes[i]
         self.any_failed = True
         self.failed[i] = 1
         self.totals.failed.add(digest)
-        text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        text = task_traceback(error)
         self.totals.errors.append((self.graph.name(i), digest, text))
         self.observer.failed(i)
         if self.options.keep_failed:
@@ -548,9 +546,46 @@ def _failure_message(name, digest, text, has_dependents):
     return message
 
 
-def _post_mortem(error):
+_JUG_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def user_traceback(tb):
+    """``tb`` from its first frame outside jug: the task function's (jug's
+    own frames above it say nothing about the task)."""
+    first = tb
+    while first is not None and first.tb_frame.f_code.co_filename.startswith(_JUG_DIR):
+        first = first.tb_next
+    return first if first is not None else tb
+
+
+def task_traceback(error):
+    """The traceback of a task's exception, from the task function on: the
+    jugfile's real path, line and source, as Python prints them."""
+    import traceback
+
+    tb = user_traceback(error.__traceback__)
+    return "".join(traceback.TracebackException(type(error), error, tb).format())
+
+
+def post_mortem(tb):
+    """Open the debugger (IPython's when installed, else pdb) at the frame
+    where ``tb`` ends.  Leaving it with ``q``, ``c`` or the end of the input
+    returns here."""
+    import bdb
+
     try:
         from IPython.core.debugger import Pdb as debugger_class
     except ImportError:
         from pdb import Pdb as debugger_class
-    debugger_class().interaction(None, error.__traceback__)
+    debugger = debugger_class()
+    debugger.reset()
+    try:
+        debugger.interaction(None, tb)
+    except bdb.BdbQuit:
+        pass
+    finally:
+        sys.settrace(None)
+
+
+def _post_mortem(error):
+    post_mortem(user_traceback(error.__traceback__))

@@ -304,13 +304,19 @@ def stub_context(store):
 
 
 def compute_checked(name, args, kwargs, compute):
-    """``compute()``, failing when it changed ``args`` or ``kwargs`` (the
-    ``--debug`` check: the task's hash would no longer describe what it
-    computed)."""
+    """``compute()``, failing when it created a task (tasks are created by
+    the jugfile, not by other tasks) or changed ``args`` or ``kwargs`` (its
+    hash would no longer describe what it computed): the ``--debug``
+    checks, with the original's messages."""
     from jug.hash import hash_task
 
     before = hash_task(name, args, kwargs)
+    tasks = current_context().tasks
+    created = len(tasks)
     result = compute()
+    if len(tasks) != created:
+        raise RuntimeError("Creating tasks while executing another task is not supported.\n"
+                           f"Error detected while running task `{name}`")
     if hash_task(name, args, kwargs) != before:
         raise RuntimeError(f"jug: Hash value of task (name: {name}) changed unexpectedly: the "
                            "task modified its arguments; copy them inside the task instead")

@@ -341,6 +341,7 @@ def _three_task_manifest():
 
     from jug.compiler.freshness import InputState, StatQuery, VariableRead
     from jug.compiler.manifest import FORMAT_VERSION, ManifestHeader, Question
+    from jug.compiler.replay import ProcessChanges, TopLevelReason
     from jug.graph import TaskGraphBuilder
 
     builder = TaskGraphBuilder()
@@ -356,7 +357,14 @@ def _three_task_manifest():
         questions=(Question("barrier", True, upto=2),), payload="payload-" + "d" * 40,
         payload_error=None, fallbacks=(("mod.Thing", 2),),
         stats=(StatQuery("/p/out", True, (("exists", False),), "jugfile.py:3"),),
-        variables=(VariableRead("N", "3", False, "jugfile.py:2"),))
+        variables=(VariableRead("N", "3", False, "jugfile.py:2"),),
+        replay=ProcessChanges(environ=(("MODE", "fast"), ("HOME", None)),
+                              path_edits=(("insert", "lib", "/usr/lib/python3.11"),),
+                              argv=("jugfile.py", "--n", "2"), cwd="/p/data",
+                              settings=(("sys.setrecursionlimit", "5000"),),
+                              modules=(("jugfile", "jugfile.py"), ("config", "config.py")),
+                              not_carried=(("jugfile.handle", "TextIOWrapper: cannot pickle"),),
+                              top_level=(TopLevelReason("jugfile.py", 4, "calls x()"),)))
     return header, graph, array("i", [3, 4, 6])
 
 
@@ -366,7 +374,8 @@ def _three_task_manifest():
 GOLDEN_MANIFESTS = {
     1: "06383fbd2846f09456b6fdb836627d0096fe34c022204227aa3ceadd117b1e83",
     2: "96b1de35ae6280e85de33e2e56f6de4ac545b910429fc3050b959d3e2445331d",  # observations
-    3: "81c1e9758a1c0a75d96744ec8e54ef6ce6e606eb3e43ff5ffb007f97655bbf76",  # chunked hashes (2 tasks)
+    3: "d33ab866d077f01adcd76772675e373b7c1a9b518691bfc08c49f2a5a23b1ca1",  # (main) what the top level changed (replay)
+    4: "585eb12b4c211aca7c5ed27dbdc7fc12d4be33d86b003087ea201756dc560d25",  # chunked hashes (2 tasks) and replay
 }
 
 

@@ -25,10 +25,14 @@ from jug.cli.options import (common_options, jug_command, jugfile_arguments, rep
                                 "them all and releases their locks.")
 @click.option("--worker-events", is_flag=True, hidden=True,
               help="(for -j) Write events for the parent on stdout instead of the table.")
+@click.option("--run-jugfile", is_flag=True,
+              help="Run the jugfile's top level before the tasks, as jug 2 does, instead of "
+                   "replaying what it did to the process (config key `run-jugfile` in "
+                   "[execute]; see docs/manifest.md, \"What a task sees\").")
 @report_errors
 def command(wait_cycle_time, nr_wait_cycles, keep_going, keep_failed, no_check_environment,
             select_name, select_pattern, select_target, select_invalid, jobs, worker_events,
-            **params):
+            run_jugfile, **params):
     """Every result is saved in the store.
 
     Any number of `jug execute` processes, on any number of machines sharing
@@ -44,6 +48,7 @@ def command(wait_cycle_time, nr_wait_cycles, keep_going, keep_failed, no_check_e
         jug execute primes.py &
         jug execute primes.py -j 4
         jug execute primes.py --jugdir redis://127.0.0.1:6379/0
+        jug execute plots.py --run-jugfile
     """
     from jug.execution import ExecuteOptions
     from jug.project import execute
@@ -68,4 +73,4 @@ def command(wait_cycle_time, nr_wait_cycles, keep_going, keep_failed, no_check_e
         debug=options.debug, pdb=options.pdb, select=select)
     raise SystemExit(execute(options, execute_options, check_environment=not no_check_environment,
                              observer=observers_for(options, worker_events),
-                             report=not worker_events))
+                             report=not worker_events, run_jugfile=run_jugfile))

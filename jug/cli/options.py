@@ -161,17 +161,26 @@ def jug_command(name, **settings):
 
 def report_errors(function):
     """Run a command body, turning a JugError into its message on stderr and
-    a non-zero exit (library code raises; only the CLI decides exit codes)."""
+    a non-zero exit (library code raises; only the CLI decides exit codes).
+    With ``--pdb``, an exception the jugfile raised while it was traced opens
+    the debugger at its frame first, as in jug 2."""
     import functools
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
-        from jug.errors import JugError
+        from jug.errors import JugError, JugfileError
 
         try:
             return function(*args, **kwargs)
         except JugError as error:
-            click.echo(str(error), err=True)
+            cause = error.__cause__
+            if kwargs.get("pdb") and isinstance(error, JugfileError) and cause is not None:
+                from jug.execution import post_mortem, user_traceback
+
+                click.echo(str(error), err=True)
+                post_mortem(user_traceback(cause.__traceback__))
+            else:
+                click.echo(str(error), err=True)
             raise SystemExit(error.exit_code) from None
 
     return wrapper

@@ -52,6 +52,7 @@ def compile_jugfile(jugfile, store, argv=None):
     """Trace ``jugfile`` and save its manifest in ``store`` (a volatile
     trace's manifest is not saved: its index entry says it is volatile)."""
     from jug.compiler.observe import Observer
+    from jug.compiler.replay import ProcessSnapshot
     from jug.compiler.trace import trace_jugfile
 
     argv = list(argv) if argv is not None else [jugfile]
@@ -61,26 +62,37 @@ def compile_jugfile(jugfile, store, argv=None):
     hooks = current_context().hooks  # the registry the trace registers into
     modules_before = set(sys.modules)
     hooks_mark = hooks.mark()
+    # before the observer wraps builtins, os and sys.stdin: its wrappers are
+    # not changes of the top level
+    before = ProcessSnapshot.capture()
     with Observer() as observer:
-        trace = trace_jugfile(jugfile, store, argv=argv)
+        trace = trace_jugfile(jugfile, store, argv=argv, before=before)
     jugfile_hooks = hooks.since(hooks_mark)
     modules = user_modules(jugfile, modules_before)
     graph = trace.graph
     observed = record_observations(jugfile, observer, modules, _store_location(store))
     questions = _questions(trace.context.store_questions, graph)
+    replay, payload = process_changes(trace, modules)
     payload_name, payload_error, payload_bytes = None, None, 0
     chunk_size = chunk_tasks()
-    if not observed.volatile:  # a volatile trace is run by every command itself
+    # A volatile trace is run by every command itself; when workers run the
+    # top level, they read no payload.
+    if not observed.volatile and not replay.runs_top_level:
         try:
-            payload, payload_bytes = encode_payload(
-                trace.module, trace.tasks, graph, modules, jugfile_hooks, store,
-                shared=trace.context.hash_memo.shared_objects(), chunk_size=chunk_size)
+            encoded = encode_payload(trace.module, trace.tasks, graph, modules, jugfile_hooks,
+                                     payload, store=store,
+                                     shared=trace.context.hash_memo.shared_objects(),
+                                     chunk_size=chunk_size)
         except PayloadError as error:
             payload_error = str(error)
         else:
-            payload_name = payload_blob_name(payload)
-            if store.blob_info(payload_name) is None:
-                store.put_blob(payload_name, payload)
+            replay = dataclasses.replace(replay, not_carried=encoded.not_carried,
+                                         top_level=encoded.top_level)
+            if not encoded.top_level:
+                payload_name = payload_blob_name(encoded.data)
+                if store.blob_info(payload_name) is None:
+                    store.put_blob(payload_name, encoded.data)
+                payload_bytes = encoded.stored
     env = environment_fingerprint(argv)
     header = ManifestHeader(
         version=FORMAT_VERSION, jug_version=env["jug"], python=env["python"],
@@ -90,6 +102,7 @@ def compile_jugfile(jugfile, store, argv=None):
         payload=payload_name, payload_error=payload_error,
         fallbacks=tuple(sorted(trace.context.hash_memo.fallbacks.items())),
         stats=observed.stats, variables=observed.variables, volatile=observed.volatile,
+        replay=replay,
     )
     lines = array("i", [task.line for task in trace.tasks])
     hash_chunks, hash_bytes = ([], 0) if header.volatile else store_hash_chunks(store, graph, chunk_size)
@@ -104,6 +117,28 @@ def compile_jugfile(jugfile, store, argv=None):
     return CompileResult(manifest=manifest, trace=trace, seconds=time.perf_counter() - started,
                          blob_name=blob_name, manifest_bytes=len(data) + hash_bytes,
                          payload_bytes=payload_bytes)
+
+
+def process_changes(trace, modules):
+    """``(ProcessChanges, setting values)``: what ``trace``'s top level changed
+    in the process (the changes workers replay, the local ``modules``
+    carried with their state, and the reasons workers must run the top
+    level instead, found by comparing the process and, statically, by
+    :mod:`jug.compiler.toplevel`)."""
+    from jug.compiler.replay import record_changes
+    from jug.compiler.toplevel import unreplayable_calls
+
+    changes, values = record_changes(trace.baseline, trace.jugfile)
+    calls = unreplayable_calls(trace.jugfile, modules, trace.module.__name__)
+    carried = ((trace.module.__name__, trace.jugfile),
+               *((name, _shown(path)) for name, path in sorted(modules.items())))
+    return dataclasses.replace(changes, modules=carried,
+                               top_level=calls + changes.top_level), values
+
+
+def _shown(path):
+    relative = os.path.relpath(path)
+    return path if relative.startswith(os.pardir) else relative
 
 
 def _store_location(store):

@@ -24,22 +24,29 @@ Status needs only this blob, and reading it decodes no argument and no
 function.  What ``execute`` needs is the *payload*, referenced from the
 header: a small head blob, ``payload-<digest>`` (named by its content, so a
 worker checks the name and re-traces a damaged payload), holding cloudpickle
-of the functions (by value for code in the jugfile and the user's modules
-next to it, so executing never imports the jugfile), of the jugfile's own
-functions and classes (to rebuild its module namespace) and of the hooks the
-jugfile registered (``jug.hooks``, e.g. exit checks), and the names of the
-blobs holding the tasks' arguments:
+of the jugfile's module and the user's modules next to it, whole and by
+value, as the top level left them (so executing never imports the jugfile,
+and a task sees the values the original's would), of the task functions, of
+the hooks the jugfile registered (``jug.hooks``, e.g. exit checks), of the
+process settings the top level changed, and the names of the blobs holding
+the tasks' arguments:
 
 * ``rows-<digest>``: the arguments of ``chunk_tasks`` consecutive tasks,
   task references stored as graph indices; a worker fetches and decodes a
   chunk when it first runs one of its tasks;
 * ``shared-<digest>``: one large argument (a list, dict or array of at
   least ``jug.hash.MEMO_MIN_ITEMS`` items) given to several tasks, stored
-  once and decoded once per worker, when a task that takes it runs.
+  once and decoded once per worker, when a task that takes it runs (or,
+  when code of a carried module names it as a global, with the head);
+* ``lazy-<digest>``: per carried module, the data no code names
+  (``squares = [square(i) for i in ...]``), read and decoded when first
+  read (:class:`jug.compiler.replay.LazyAttributes`).
 
 Every worker reads the head once; everything the whole process needs (the
-jugfile's namespace, hooks, process state to replay) belongs there, and
-what only some tasks need belongs in the chunks.
+modules' state, hooks, settings to replay) belongs there, and what only
+some tasks need belongs in the chunks.  What else the top level changed in
+the process (environment, ``sys.path``, working directory) is in the
+manifest's header (``replay``, see :mod:`jug.compiler.replay`).
 
 The header carries no time stamp, host or pid: two workers tracing the same
 state write the same bytes, and chunks that did not change (the tasks of
@@ -49,6 +56,7 @@ stage 0 after a barrier) keep their names and are not written again.
 import dataclasses
 import io
 import json
+import os
 import pickle
 import struct
 import sys
@@ -56,11 +64,12 @@ import types
 import zlib
 from array import array
 
+from jug.compiler.replay import ProcessChanges
 from jug.errors import JugError, ManifestError
 from jug.graph import Digests, TaskGraph
 
 MAGIC = b"JUGMANIF"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 _PREFIX = struct.Struct("<8sII")
 _SECTIONS = ("name_ids", "stages", "dep_indptr", "dep_indices", "rev_indptr",
              "rev_indices", "lines")
@@ -189,6 +198,8 @@ class ManifestHeader:
     stats: tuple = ()  # of StatQuery: stat-family questions and their answers
     variables: tuple = ()  # of VariableRead: environment variables read
     volatile: tuple = ()  # of Volatility: why this trace may not be reused
+    # what the top level changed in the process, for workers to replay
+    replay: ProcessChanges = ProcessChanges()
 
     def to_json(self):
         """The header as stored in the manifest (without the section offsets)."""
@@ -204,6 +215,7 @@ class ManifestHeader:
             "stats": [query.to_json() for query in self.stats],
             "variables": [variable.to_json() for variable in self.variables],
             "volatile": [source.to_json() for source in self.volatile],
+            "replay": self.replay.to_json(),
         }
 
     @classmethod
@@ -224,6 +236,7 @@ class ManifestHeader:
             stats=tuple(StatQuery.from_json(row) for row in data.get("stats", ())),
             variables=tuple(VariableRead.from_json(row) for row in data.get("variables", ())),
             volatile=tuple(Volatility.from_json(row) for row in data.get("volatile", ())),
+            replay=ProcessChanges.from_json(data["replay"]),
         )
 
 
@@ -270,8 +283,20 @@ class Manifest:
             "questions": [q.to_json() for q in header.questions],
             "payload": header.payload, "payload_error": header.payload_error,
             "pickled_argument_types": dict(header.fallbacks),
+            **replay_json(header.replay),
             "tasks": tasks,
         }
+
+
+def replay_json(changes):
+    """What ``jug compile --json`` says about the process a task sees."""
+    return {
+        "replayed": [{"kind": kind, "name": name, "value": text}
+                     for kind, name, text in changes.items()],
+        "not_carried": [{"name": name, "why": why} for name, why in changes.not_carried],
+        "runs_top_level": [{"path": r.path, "line": r.line, "reason": r.what}
+                           for r in changes.top_level],
+    }
 
 
 # -- writing ------------------------------------------------------------------
@@ -512,20 +537,50 @@ class _SharedArgument:
 
 
 class _PayloadPickler:
-    """cloudpickle with tasks replaced by their graph index.
+    """cloudpickle with tasks replaced by their graph index, and the carried
+    modules (the jugfile's and the user's) pickled whole, their functions
+    keeping the module's namespace as globals (:mod:`jug.compiler.replay`).
 
-    Tasks are reduced through the pickler's dispatch table (a C-level lookup
-    by type), not ``persistent_id``, which would cost a Python call for
-    every object pickled."""
+    Tasks (and the row chunks' task lists and shared arguments) are reduced
+    through the pickler's dispatch table (a C-level lookup by type), not
+    ``persistent_id``, which would cost a Python call for every object
+    pickled.  ``dropped`` (module name -> attribute names) are left out of
+    the modules; with ``probe``, the modules are not pickled at all (to test
+    one attribute at a time).
 
-    def __init__(self, index_of_hash):
+    The head of a payload is decoded first and rebuilds the carried modules;
+    what is pickled apart and decoded later refers to them by name:
+    ``standalone`` (lazy module data: strictly by name) and ``chunk`` (row
+    chunks and shared arguments: by name when reachable, else functions
+    with their module's namespace as globals).  ``shared_ids`` (``{id:
+    index}`` of the shared arguments) makes those objects, where the head or
+    lazy data holds them, references to their ``shared-`` blob."""
+
+    def __init__(self, index_of_hash, carried=(), dropped=None, probe=False, lazy=None,
+                 standalone=False, chunk=False, shared_ids=None):
         import collections
+        import importlib
 
         import cloudpickle
 
+        from jug.compiler import replay
         from jug.task import Task
 
         lookup = index_of_hash.get
+        carried_ids = {id(module): module for module in carried}
+        carried_names = {module.__name__ for module in carried}
+        by_globals = {id(vars(module)): module for module in carried}
+        dropped = dropped or {}
+        lazy = lazy or {}
+        shared_ids = shared_ids or {}
+        by_name = standalone or chunk
+        tabled = (Task, _TaskList, _SharedArgument)
+
+        def _by_name(obj):
+            reduced = replay.by_name(obj, carried_names)
+            if reduced is None:
+                raise pickle.PicklingError(f"{obj!r} of a carried module is not reachable by name")
+            return reduced
 
         def reduce_task(task):
             index = lookup(task.key)
@@ -546,6 +601,41 @@ class _PayloadPickler:
                 {Task: reduce_task, _TaskList: reduce_task_list, _SharedArgument: reduce_shared},
                 cloudpickle.CloudPickler.dispatch_table)
 
+            def reducer_override(self, obj):
+                kind = type(obj)
+                if kind in tabled:
+                    return NotImplemented  # the dispatch table's
+                if shared_ids:
+                    index = shared_ids.get(id(obj))
+                    if index is not None:
+                        return _shared_reference, (index,)
+                if kind is types.FunctionType:
+                    module = by_globals.get(id(obj.__globals__))
+                    if module is not None:
+                        if standalone:
+                            return _by_name(obj)
+                        if chunk:
+                            return (replay.by_name(obj, carried_names)
+                                    or replay.function_reduce(obj, module))
+                        return replay.function_reduce(obj, module)
+                elif kind is types.ModuleType and id(obj) in carried_ids:
+                    if probe:
+                        return str, (obj.__name__,)
+                    if by_name:  # rebuilt (and in sys.modules) before this is read
+                        return importlib.import_module, (obj.__name__,)
+                    return replay.module_reduce(obj, dropped.get(obj.__name__, ()),
+                                                lazy.get(obj.__name__))
+                elif by_name and isinstance(obj, type) and obj.__module__ in carried_names:
+                    if chunk:
+                        reduced = replay.by_name(obj, carried_names)
+                        if reduced is not None:
+                            return reduced
+                        return super().reducer_override(obj)
+                    return _by_name(obj)
+                elif getattr(obj, "__module__", None) in carried_names and kind is not type:
+                    return replay.by_name_reduce(obj, by_globals) or super().reducer_override(obj)
+                return super().reducer_override(obj)
+
         self.pickler_class = Pickler
 
     def dumps(self, obj):
@@ -554,31 +644,47 @@ class _PayloadPickler:
         return buffer.getvalue()
 
 
-def encode_payload(module, tasks, graph, local_modules, hooks, store, shared=None,
-                   chunk_size=None):
+@dataclasses.dataclass(frozen=True)
+class EncodedPayload:
+    """The bytes of a payload's head, the module attributes left out of it
+    (``(module.attribute, why)``: they cannot be pickled and no code refers
+    to them), why workers must run the top level instead (those that
+    cannot be pickled and that some code may use), as
+    :class:`jug.compiler.replay.TopLevelReason` s, and the size of every
+    blob of the payload (head, row chunks, shared arguments, lazy data)."""
+
+    data: bytes
+    not_carried: tuple = ()
+    top_level: tuple = ()
+    stored: int = 0
+
+
+def encode_payload(module, tasks, graph, local_modules, hooks, settings=(), *, store,
+                   shared=None, chunk_size=None):
     """Store the execution payload of a trace (its jugfile ``module``,
-    ``tasks`` aligned with ``graph``, the user's ``local_modules`` pickled
-    by value, the ``hooks`` the jugfile registered) in ``store``: the rows
-    in chunks, the ``shared`` arguments (``{id: object}``, see
-    :meth:`jug.hash.HashMemo.shared_objects`) once each.  Returns the head's
-    bytes (the caller stores them, see :func:`payload_blob_name`) and the
-    total size written or found; raises PayloadError naming the first task
-    whose function or arguments cannot be pickled."""
+    ``tasks`` aligned with ``graph``, the user's ``local_modules`` carried
+    with their state, the ``hooks`` the jugfile registered, the values of
+    the process ``settings`` to replay) in ``store``: the rows in chunks,
+    the ``shared`` arguments (``{id: object}``, see
+    :meth:`jug.hash.HashMemo.shared_objects`) once each, the carried modules'
+    data no code names in one blob per module.  Returns an
+    :class:`EncodedPayload` whose ``data`` is the head (the caller stores it,
+    see :func:`payload_blob_name`); raises PayloadError naming the first
+    task whose function or arguments cannot be pickled."""
     import cloudpickle
 
     chunk_size = chunk_size or chunk_tasks()
-    local = [module.__name__, *local_modules]
+    carried = [module, *(sys.modules[name] for name in local_modules
+                         if isinstance(sys.modules.get(name), types.ModuleType))]
     registered = []
-    for name in local:
-        mod = sys.modules.get(name)
-        if mod is not None:
-            try:
-                cloudpickle.register_pickle_by_value(mod)
-                registered.append(mod)
-            except (ValueError, TypeError):
-                pass
+    for mod in carried:
+        try:
+            cloudpickle.register_pickle_by_value(mod)
+            registered.append(mod)
+        except (ValueError, TypeError):
+            pass
     index_of_hash = graph.index_map()
-    pickler = _PayloadPickler(index_of_hash)
+    pickler = _PayloadPickler(index_of_hash, carried, chunk=True)
     try:
         functions, function_index = [], {}
         shared = shared or {}
@@ -595,12 +701,11 @@ def encode_payload(module, tasks, graph, local_modules, hooks, store, shared=Non
             data = _dumps(pickler, obj, tasks, index_of_hash)
             shared_names.append(put_named_blob(store, "shared", data))
             total += len(data)
-        namespace = {name: obj for name, obj in vars(module).items()
-                     if _defined_in(obj, module.__name__)}
-        payload = Payload(module.__name__, namespace, tuple(functions), tuple(hooks),
-                          chunk_size, tuple(chunk_names), tuple(shared_names))
-        head = _dumps(pickler, payload.to_pickle(), tasks, index_of_hash)
-        return head, total + len(head)
+        payload = Payload(module.__name__, tuple(carried), tuple(functions), tuple(hooks),
+                          tuple(settings), chunk_size, tuple(chunk_names), tuple(shared_names))
+        shared_ids = {id(obj): i for i, obj in enumerate(shared_objects)}
+        encoded = _encode_carrying(payload, carried, tasks, index_of_hash, store, shared_ids)
+        return dataclasses.replace(encoded, stored=encoded.stored + total + len(encoded.data))
     finally:
         for mod in registered:
             try:
@@ -614,6 +719,123 @@ def _dumps(pickler, obj, tasks, index_of_hash):
         return pickler.dumps(obj)
     except Exception as error:  # find the culprit for the message
         raise PayloadError(_find_unpicklable(tasks, index_of_hash, error)) from error
+
+
+_HEAD_PREFIX = struct.Struct("<I")
+
+
+def _head_bytes(pickler, payload):
+    """A payload head: where the rows are (read first: what the modules'
+    state refers to in the shared arguments is found through it), then the
+    carried modules, functions, hooks and settings."""
+    index = pickler.dumps(payload.index_pickle())
+    return _HEAD_PREFIX.pack(len(index)) + index + pickler.dumps(payload.to_pickle())
+
+
+def _encode_carrying(payload, carried, tasks, index_of_hash, store, shared_ids):
+    """The head of ``payload``; when some attribute of a carried module
+    cannot be pickled, leave it out, and say whether code may use it."""
+    from jug.compiler.replay import TopLevelReason, referenced_names
+
+    used = referenced_names(_carried_functions(carried, payload.functions))
+    lazy, lazy_bytes = _lazy_attributes(carried, used, tasks, index_of_hash, store, shared_ids)
+
+    def head(dropped=None):
+        return _head_bytes(_PayloadPickler(index_of_hash, carried, dropped, lazy=lazy,
+                                           shared_ids=shared_ids), payload)
+
+    try:
+        return EncodedPayload(head(), stored=lazy_bytes)
+    except Exception as error:  # find the culprits
+        failures = _unpicklable_attributes(carried, index_of_hash)
+        if not failures:
+            raise PayloadError(_find_unpicklable(tasks, index_of_hash, error)) from error
+    dropped = {}
+    for module_name, attribute, _ in failures:
+        dropped.setdefault(module_name, set()).add(attribute)
+    try:
+        data = head(dropped)
+    except Exception as error:
+        raise PayloadError(_find_unpicklable(tasks, index_of_hash, error)) from error
+    not_carried, top_level = [], []
+    for module_name, attribute, why in failures:
+        name = f"{module_name}.{attribute}"
+        if attribute in used:
+            path = getattr(sys.modules.get(module_name), "__file__", None) or module_name
+            top_level.append(TopLevelReason(os.path.basename(path), 0,
+                                            f"{name} cannot be pickled ({why}) and code of "
+                                            "the jugfile or its modules may use it"))
+        else:
+            not_carried.append((name, why))
+    return EncodedPayload(data, tuple(not_carried), tuple(top_level), stored=lazy_bytes)
+
+
+def _lazy_attributes(carried, used, tasks, index_of_hash, store, shared_ids):
+    """``({module name: (names, blob name)}, bytes stored)``: the
+    collections of tasks no code names, pickled apart in a ``lazy-`` blob
+    to be read and decoded only when read
+    (:class:`jug.compiler.replay.LazyAttributes`).  A shared argument no
+    code names is one of them (the head would otherwise decode it at every
+    worker start)."""
+    from jug.compiler.replay import lazy_candidates
+
+    argument_ids = set()
+    for task in tasks:
+        argument_ids.update(map(id, task.args))
+        argument_ids.update(map(id, task.kwargs.values()))
+    argument_ids.difference_update(shared_ids)
+    lazy, stored = {}, 0
+    for module in carried:
+        candidates = lazy_candidates(module, used, argument_ids)
+        kept = {}
+        for name, value in candidates.items():
+            try:
+                _PayloadPickler(index_of_hash, carried, standalone=True).dumps(value)
+            except Exception:  # noqa: BLE001 - then it travels with the module
+                continue
+            kept[name] = value
+        if kept:
+            data = _PayloadPickler(index_of_hash, carried, standalone=True,
+                                   shared_ids=shared_ids).dumps(kept)
+            lazy[module.__name__] = (tuple(kept), put_named_blob(store, "lazy", data))
+            stored += len(data)
+    return lazy, stored
+
+
+def _unpicklable_attributes(carried, index_of_hash):
+    """``(module name, attribute, why)`` of the attributes of the carried
+    modules that cannot be pickled (each tried on its own)."""
+    from jug.compiler.replay import carried_namespace
+
+    failures = []
+    for module in carried:
+        for name, value in carried_namespace(module).items():
+            try:
+                _PayloadPickler(index_of_hash, carried, probe=True).dumps(value)
+            except Exception as error:
+                why = f"{type(value).__name__}: {error}".splitlines()[0][:200]
+                failures.append((module.__name__, name, why))
+    return failures
+
+
+def _carried_functions(carried, task_functions):
+    """The functions whose code may read a carried module's globals: those
+    of the modules (also as methods of their classes) and the task functions."""
+    functions = list(task_functions)
+    for module in carried:
+        for value in vars(module).values():
+            if isinstance(value, types.FunctionType):
+                functions.append(value)
+            elif isinstance(value, type) and getattr(value, "__module__", None) == module.__name__:
+                for member in vars(value).values():
+                    member = getattr(member, "__func__", member)
+                    if isinstance(member, property):
+                        functions.extend(f for f in (member.fget, member.fset, member.fdel) if f)
+                    elif isinstance(member, types.FunctionType):
+                        functions.append(member)
+            elif hasattr(value, "f") and isinstance(getattr(value, "f"), types.FunctionType):
+                functions.append(value.f)  # a TaskGenerator
+    return functions
 
 
 def _payload_rows(tasks, functions, function_index, index_of_hash, shared, shared_slots,
@@ -680,14 +902,6 @@ class PayloadError(JugError):
     """The functions or arguments of some task cannot be pickled."""
 
 
-def _defined_in(obj, module_name):
-    from jug.task import TaskGenerator
-
-    if isinstance(obj, TaskGenerator):
-        return getattr(obj.f, "__module__", None) == module_name
-    return isinstance(obj, (types.FunctionType, type)) and getattr(obj, "__module__", None) == module_name
-
-
 def _find_unpicklable(tasks, index_of_hash, error):
     pickler = _PayloadPickler(index_of_hash)
     for task in tasks:
@@ -720,35 +934,45 @@ class TaskCall:
 
 @dataclasses.dataclass(frozen=True)
 class Payload:
-    """The head of the execution payload: the jugfile's module name and
-    ``namespace`` (its own functions and classes), the task ``functions``,
-    the ``hooks`` the jugfile registered, and where the rows are: chunks of
-    ``chunk_size`` tasks (``chunks``: blob names) and the ``shared``
-    arguments' blobs.
+    """The head of the execution payload: the jugfile's module name, the
+    ``modules`` carried with their state (the jugfile's first, then the
+    user's local modules; rebuilt and installed in ``sys.modules`` as they
+    are unpickled), the task ``functions``, the ``hooks`` the jugfile
+    registered, the values of the process ``settings`` to replay (``(name,
+    value)``, see :data:`jug.compiler.replay.SETTINGS`), and where the rows
+    are: chunks of ``chunk_size`` tasks (``chunks``: blob names) and the
+    ``shared`` arguments' blobs.
 
-    It is pickled as the plain tuple :meth:`to_pickle` gives.  Each row is a
-    tuple ``(function index, args, kwargs, needs_value, refs)``, made by
-    :func:`encode_payload` and read by :class:`PayloadRows`: a payload has
-    one row per task, and tuples pickle and unpickle about four times faster
-    than dataclass instances."""
+    The head is two plain tuples, pickled one after the other
+    (:func:`_head_bytes`): :meth:`index_pickle` (where the rows are), then
+    :meth:`to_pickle` (modules first, so that everything after finds them
+    made).  Each row is a tuple ``(function index, args, kwargs,
+    needs_value, refs)``, made by :func:`encode_payload` and read by
+    :class:`PayloadRows`: a payload has one row per task, and tuples pickle
+    and unpickle about four times faster than dataclass instances."""
 
     module_name: str
-    namespace: dict
+    modules: tuple
     functions: tuple
     hooks: tuple
+    settings: tuple
     chunk_size: int
     chunks: tuple
     shared: tuple
 
+    def index_pickle(self):
+        return (self.chunk_size, list(self.chunks), list(self.shared))
+
     def to_pickle(self):
-        return (self.module_name, self.namespace, list(self.functions), list(self.hooks),
-                self.chunk_size, list(self.chunks), list(self.shared))
+        return (self.module_name, list(self.modules), list(self.functions), list(self.hooks),
+                list(self.settings))
 
     @classmethod
-    def from_pickle(cls, data):
-        module_name, namespace, functions, hooks, chunk_size, chunks, shared = data
-        return cls(module_name, namespace, tuple(functions), tuple(hooks), chunk_size,
-                   tuple(chunks), tuple(shared))
+    def from_pickle(cls, index, data):
+        chunk_size, chunks, shared = index
+        module_name, modules, functions, hooks, settings = data
+        return cls(module_name, tuple(modules), tuple(functions), tuple(hooks), tuple(settings),
+                   chunk_size, tuple(chunks), tuple(shared))
 
 
 def payload_blob_name(data):
@@ -766,23 +990,43 @@ _KEPT_CHUNKS = 4
 class PayloadRows:
     """The rows of a payload, fetched from the store and decoded one chunk
     at a time, when one of the chunk's tasks is first asked for; at most
-    :data:`_KEPT_CHUNKS` decoded chunks are kept."""
+    :data:`_KEPT_CHUNKS` decoded chunks are kept.  ``chunk_size``,
+    ``chunks`` and ``shared`` are the head's index (read before the rest of
+    the head, which may refer to shared arguments); ``payload`` is the
+    decoded head."""
 
-    def __init__(self, payload, store, unpickler):
+    def __init__(self, store, unpickler, task_count, chunk_size, chunks, shared):
         import collections
 
-        self.payload = payload
+        self.payload = None
         self.store = store
         self.unpickler = unpickler
+        self.task_count = task_count
+        self.chunk_size, self.chunks, self.shared_names = chunk_size, chunks, shared
         self.decoded = collections.OrderedDict()  # chunk -> rows
         self.shared = {}  # index -> decoded shared argument
 
+    def __len__(self):
+        return self.task_count
+
+    @property
+    def functions(self):
+        return self.payload.functions
+
+    @property
+    def modules(self):
+        return self.payload.modules
+
+    @property
+    def settings(self):
+        return self.payload.settings
+
     def call(self, i):
         """The :class:`TaskCall` of task ``i``."""
-        k, r = divmod(i, self.payload.chunk_size)
+        k, r = divmod(i, self.chunk_size)
         rows = self.decoded.get(k)
         if rows is None:
-            rows = self.decoded[k] = self._decode(read_named_blob(self.store, self.payload.chunks[k]))
+            rows = self.decoded[k] = self._decode(read_named_blob(self.store, self.chunks[k]))
             if len(self.decoded) > _KEPT_CHUNKS:
                 self.decoded.popitem(last=False)
         else:
@@ -798,7 +1042,7 @@ class PayloadRows:
 
     def shared_argument(self, index):
         if index not in self.shared:
-            self.shared[index] = self._decode(read_named_blob(self.store, self.payload.shared[index]))
+            self.shared[index] = self._decode(read_named_blob(self.store, self.shared_names[index]))
         return self.shared[index]
 
     def _decode(self, data):
@@ -840,34 +1084,44 @@ class _PayloadUnpickler:
 
 
 def decode_payload(data, graph, store, blob_name=None):
-    """Rebuild functions and hooks from the head ``data``; the rows are
-    read on demand (:class:`PayloadRows`), their task references becoming
-    stub tasks that load their value from ``store``.  Installs the jugfile's
-    functions and classes as module ``<jugfile stem>`` (without running it)
-    so results that are instances of jugfile classes pickle and unpickle.
-    Returns ``(rows, stubs)``.
+    """Rebuild functions, hooks and settings from the head ``data``; the
+    rows are read on demand (:class:`PayloadRows`), their task references
+    becoming stub tasks that load their value from ``store``.  The carried
+    modules (the jugfile's and the user's, as the top level left them) are
+    installed in ``sys.modules`` (without running them), so that ``import
+    config`` in a task finds them and results that are instances of their
+    classes pickle and unpickle; their data no code names is read from the
+    store when first used.  The process settings are not applied here
+    (:class:`jug.compiler.replay.Replay` does).  Returns ``(rows, stubs)``.
 
     ``blob_name`` (the name the bytes were read from) is checked against the
     content first.  ManifestError when the bytes are damaged or cannot be
-    decoded here (the caller re-traces)."""
+    decoded here (the caller re-traces; ``sys.modules`` is left as it was)."""
     if blob_name is not None and payload_blob_name(data) != blob_name:
         raise ManifestError(f"the manifest payload {blob_name} is damaged (its content does "
                             "not match its name)")
     stubs = StubTable(graph, store)
     unpickler = _PayloadUnpickler(stubs)
+    modules_before = dict(sys.modules)
     try:
-        payload = Payload.from_pickle(unpickler.loads(data))
+        (length,) = _HEAD_PREFIX.unpack_from(data)
+        index = unpickler.loads(data[_HEAD_PREFIX.size:_HEAD_PREFIX.size + length])
+        rows = unpickler.rows = PayloadRows(store, unpickler, len(graph), *index)
+        rows.payload = Payload.from_pickle(
+            index, unpickler.loads(data[_HEAD_PREFIX.size + length:]))
     except Exception as error:
+        for name in [name for name in sys.modules if name not in modules_before]:
+            del sys.modules[name]
+        sys.modules.update(modules_before)
         raise ManifestError(f"the manifest payload cannot be decoded ({error})") from None
-    rows = unpickler.rows = PayloadRows(payload, store, unpickler)
-    # The module holds the payload's own copies of the jugfile's functions and
-    # classes, so that results made by those classes pickle by reference.
-    module = types.ModuleType(payload.module_name)
-    module.__dict__.update(payload.namespace)
-    sys.modules[payload.module_name] = module
+    from jug.compiler.replay import LazyAttributes
     from jug.context import current_context
 
-    current_context().hooks.replay(payload.hooks)  # what the jugfile registered (exit checks...)
+    for module in rows.payload.modules:
+        lazy = vars(module).get("__getattr__")
+        if isinstance(lazy, LazyAttributes):
+            lazy.attach(stubs, unpickler.loads, store)
+    current_context().hooks.replay(rows.payload.hooks)  # what the jugfile registered (exit checks...)
     return rows, stubs
 
 

@@ -28,6 +28,10 @@ class Trace:
     tasks: tuple  # the live Task objects, graph.hashes[i] == tasks[i].key
     context: JugContext
     stopped_at: str | None  # "barrier"/"bvalue" when the trace stopped early
+    # the process before the trace changed it (jug.compiler.replay.ProcessSnapshot),
+    # and as jug prepared it for the top level (what the top level changed is against it)
+    before: object = None
+    baseline: object = None
 
     @property
     def complete(self):
@@ -41,8 +45,10 @@ def module_name(jugfile):
 
 
 def read_jugfile(jugfile):
-    """The jugfile's code object; a syntax error becomes a JugfileError
-    that shows file, line and a caret."""
+    """The jugfile's code object, named by its absolute path (so that
+    tracebacks and debuggers find its source whatever the working directory
+    becomes); a syntax error becomes a JugfileError that shows file, line
+    and a caret."""
     try:
         with open(jugfile, "rb") as handle:
             source = handle.read()
@@ -54,7 +60,7 @@ def read_jugfile(jugfile):
         raise JugfileError(f"cannot read jugfile {jugfile}: {error.strerror}",
                            filename=jugfile) from None
     try:
-        return compile(source, jugfile, "exec", dont_inherit=True)
+        return compile(source, os.path.abspath(jugfile), "exec", dont_inherit=True)
     except SyntaxError as error:
         raise jugfile_syntax_error(jugfile, error) from None
 
@@ -74,21 +80,31 @@ def jugfile_syntax_error(jugfile, error):
                         source_line=line)
 
 
-def trace_jugfile(jugfile, store, argv=None, persistent=False, context=None, running=True):
+def trace_jugfile(jugfile, store, argv=None, persistent=False, context=None, running=True,
+                  before=None):
     """Run ``jugfile`` recording its tasks; returns a :class:`Trace`.
 
     ``argv`` becomes ``sys.argv`` (default ``[jugfile]``).  With
     ``persistent`` the context stays active afterwards (``jug.init``), so
     ``value(task)`` keeps working in the caller.  ``running`` is what
-    ``jug.is_jug_running()`` answers inside the jugfile."""
+    ``jug.is_jug_running()`` answers inside the jugfile.  ``before`` is the
+    process as it was before the caller prepared the trace (a
+    :class:`jug.compiler.replay.ProcessSnapshot`; default: taken now), so
+    that what the caller wraps for the trace's duration is not counted as
+    a change of the top level."""
+    from jug.compiler.replay import ProcessSnapshot, prepare_process
+
     code = read_jugfile(jugfile)
+    if before is None:
+        before = ProcessSnapshot.capture()
+    argv = list(argv) if argv is not None else [jugfile]
+    prepare_process(jugfile, argv)
+    baseline = before.prepared(sys.path, sys.argv)  # what the top level changes is against it
     name = module_name(jugfile)
     module = types.ModuleType(name)
     module.__file__ = os.path.abspath(jugfile)
     module.__builtins__ = __builtins__
     sys.modules[name] = module
-    _prepare_sys_path(jugfile)
-    sys.argv = list(argv) if argv is not None else [jugfile]
     if context is None:
         # the jugfile's hooks go where the command that traces it looks
         context = JugContext(store=store, running=running, hooks=current_context().hooks)
@@ -103,14 +119,8 @@ def trace_jugfile(jugfile, store, argv=None, persistent=False, context=None, run
             _run_module(code, module, jugfile, BarrierError)
     graph, tasks = build_graph(context.tasks)
     return Trace(jugfile=jugfile, module=module, graph=graph, tasks=tasks,
-                 context=context, stopped_at=context.stopped_at)
-
-
-def _prepare_sys_path(jugfile):
-    directory = os.path.dirname(os.path.abspath(jugfile))
-    for path in (os.getcwd(), directory):
-        if path not in sys.path:
-            sys.path.insert(0, path)
+                 context=context, stopped_at=context.stopped_at, before=before,
+                 baseline=baseline)
 
 
 def _run_module(code, module, jugfile, barrier_error):

@@ -108,45 +108,13 @@ def sleep_until(options, poll_time):
             time.sleep(poll_time)
 
 
-def make_runner(options, store, manifest, trace):
-    """How to compute tasks: the live trace if we have one, else the
-    manifest's payload (re-running the jugfile only when the payload could
-    not be pickled, is missing, or is damaged).  Returns ``(graph, runner)``."""
-    from jug.runners import TraceRunner
-
-    if trace is not None:
-        return trace.graph, TraceRunner(trace.tasks)
-    from jug.compiler.manifest import BLOB_READS
-
-    header = manifest.header
-    data = BLOB_READS.read(store, header.payload) if header.payload else None
-    if data is not None:
-        from jug.compiler.manifest import decode_payload
-        from jug.errors import ManifestError
-        from jug.runners import ManifestRunner
-
-        try:
-            payload, stubs = decode_payload(data, manifest.graph, store, header.payload)
-        except ManifestError as error:
-            # Compile again: that writes the payload anew for the next workers.
-            from jug.compiler.build import compile_jugfile
-
-            print(f"jug: {error}: re-tracing {options.jugfile}", file=sys.stderr)
-            store.remove_blob(header.payload)
-            trace = compile_jugfile(options.jugfile, store, options.argv).trace
-            return trace.graph, TraceRunner(trace.tasks)
-        return manifest.graph, ManifestRunner(manifest.graph, payload, stubs)
-    from jug.compiler.trace import trace_jugfile
-
-    print(f"jug: {header.payload_error or 'the manifest payload is missing'}", file=sys.stderr)
-    trace = trace_jugfile(options.jugfile, store, argv=options.argv)
-    return trace.graph, TraceRunner(trace.tasks)
-
-
 def execute(options, execute_options, check_environment=True, out=None, observer=None,
-            report=True):
+            report=True, run_jugfile=False):
     """``jug execute``: run tasks until none is left, moving on to the next
-    barrier stage whenever one completes; returns the exit code.
+    barrier stage whenever one completes; returns the exit code.  Each
+    stage's tasks run in the process the jugfile's top level would have
+    prepared (:mod:`jug.project.worker`); ``run_jugfile`` runs the top level
+    itself instead of replaying what it did.
 
     ``observer`` (:class:`jug.execution.Observer`) is told of each task
     (progress line, ``--verbose info``); without ``report`` (a worker of
@@ -156,6 +124,7 @@ def execute(options, execute_options, check_environment=True, out=None, observer
     from jug.execution import ExecutionState, TaskFailed, execute_graph
     from jug.hooks import jug_hook
     from jug.io import print_task_summary_table
+    from jug.project.worker import prepared_worker
 
     out = out or sys.stdout
     if check_environment:
@@ -175,15 +144,15 @@ def execute(options, execute_options, check_environment=True, out=None, observer
             if known == (len(manifest.graph), manifest.header.stopped_at):
                 break  # the barrier did not open (its tasks were not selected)
             known = (len(manifest.graph), manifest.header.stopped_at)
-            graph, runner = make_runner(options, store, manifest, trace)
-            try:
-                outcome = execute_graph(graph, runner, store, execute_options, state,
-                                        heartbeat_period=heartbeat_period(store),
-                                        observer=observer)
-            except TaskFailed as error:
-                _close(observer)
-                print(str(error), file=sys.stderr)
-                return 1
+            with prepared_worker(options, store, manifest, trace, run_jugfile) as (graph, runner):
+                try:
+                    outcome = execute_graph(graph, runner, store, execute_options, state,
+                                            heartbeat_period=heartbeat_period(store),
+                                            observer=observer)
+                except TaskFailed as error:
+                    _close(observer)
+                    print(str(error), file=sys.stderr)
+                    return 1
             failed = failed or outcome.failed
             if manifest.complete or not outcome.all_finished:
                 break

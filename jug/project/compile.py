@@ -71,12 +71,44 @@ def summary_lines(manifest, result, where):
         lines.append(f"Warning: arguments hashed by pickling (fragile across versions): {kinds}")
     if header.payload_error:
         lines.append(f"Warning: {header.payload_error}")
+    if not header.volatile:  # else every command traces: nothing is replayed
+        lines.extend(replay_lines(header))
     if where is None:
         lines.append("Manifest: not stored: the trace is volatile (every command traces the "
                      "jugfile again)")
     else:
         lines.append(f"Manifest: {where} ({_size(result.manifest_bytes)}; payload "
                      f"{_size(result.payload_bytes)})")
+    return lines
+
+
+def replay_lines(header):
+    """What a task will see: the one line saying that workers run the top
+    level (naming the file and line of the first reason), or the replayed
+    changes in short (all of them: ``--json``)."""
+    changes = header.replay
+    if changes.top_level:
+        first, more = changes.top_level[0], len(changes.top_level) - 1
+        return [f"Warning: workers run the top level of {header.jugfile} before their tasks, "
+                f"as jug 2 does (slower start): {first.text()}"
+                + (f" (and {more} more, see --json)" if more else "")]
+    groups = {}
+    for kind, name, _ in changes.items():
+        if (kind, name) != ("module", header.module):  # the jugfile's own: always carried
+            groups.setdefault(kind, []).append(name)
+    parts = []
+    for kind, names in groups.items():
+        if kind == "sys.path":
+            parts.append("sys.path " + ", ".join(names))
+        elif kind in ("sys.argv", "working directory"):
+            parts.append(kind if kind == "sys.argv" else f"working directory {names[0]}")
+        else:
+            parts.append(f"{kind}{'s' if len(names) > 1 and kind != 'environment' else ''} "
+                         + ", ".join(names))
+    lines = [f"Replayed in every worker: {'; '.join(parts)}"] if parts else []
+    if changes.not_carried:
+        names = ", ".join(name for name, _ in changes.not_carried)
+        lines.append(f"Not carried to workers (cannot be pickled, no code uses them): {names}")
     return lines
 
 

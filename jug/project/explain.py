@@ -6,7 +6,8 @@ for this environment (tracing only when nothing is stored, or when the last
 trace of this environment was volatile), then builds one :class:`Section`
 per kind of dependency with the functions of :data:`SECTIONS`, in order:
 versions and arguments, files and directories read, stat questions,
-environment variables, store answers, volatility.  A section function takes
+environment variables, store answers, volatility, and what a worker
+replays (or why it runs the top level).  A section function takes
 the :class:`Subject` and returns a Section or None (nothing to say); other
 kinds of dependency are explained by adding a function to the list.
 """
@@ -146,6 +147,27 @@ def volatility_section(subject):
     return Section("volatility", "Volatility", items, note=note)
 
 
+def replayed_section(subject):
+    """What a worker re-creates before its tasks (:mod:`jug.compiler.replay`),
+    or, when it runs the top level instead, why (file and line)."""
+    header = subject.manifest.header
+    changes = header.replay
+    if header.volatile:
+        return Section("replayed", "What a worker replays", (),
+                       note="nothing: every command traces the jugfile itself (volatile)")
+    if changes.top_level:
+        items = tuple(Item(reason.what, "workers run the top level",
+                           f"{reason.path}:{reason.line}" if reason.line else reason.path)
+                      for reason in changes.top_level)
+        return Section("replayed", "What a worker replays", items,
+                       note="nothing: workers run the top level of "
+                            f"{header.jugfile} before their tasks, as jug 2 does (slower start)")
+    items = [Item(f"{kind} {name}".rstrip(), text) for kind, name, text in changes.items()]
+    items.extend(Item(f"not carried: {name}", why) for name, why in changes.not_carried)
+    note = (None if items else "nothing: the top level changed nothing a task could see")
+    return Section("replayed", "What a worker replays", tuple(items), note=note)
+
+
 from jug.compiler.freshness import VOLATILE_KINDS  # noqa: E402
 
 VOLATILE_DESCRIPTION = {kind: what for kind, (what, _, _) in VOLATILE_KINDS.items()}
@@ -153,7 +175,7 @@ VOLATILE_DESCRIPTION = {kind: what for kind, (what, _, _) in VOLATILE_KINDS.item
 #: The sections of an explanation, in order; each ``f(subject)`` returns a
 #: Section or None.
 SECTIONS = [versions_section, inputs_section, stats_section, variables_section, store_section,
-            volatility_section]
+            volatility_section, replayed_section]
 
 
 def explain_sections(subject):
