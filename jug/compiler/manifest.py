@@ -774,15 +774,23 @@ def _lazy_attributes(carried, used, tasks, index_of_hash, store, shared_ids):
     """``({module name: (names, blob name)}, bytes stored)``: the
     collections of tasks no code names, pickled apart in a ``lazy-`` blob
     to be read and decoded only when read
-    (:class:`jug.compiler.replay.LazyAttributes`).  A shared argument no
-    code names is one of them (the head would otherwise decode it at every
-    worker start)."""
+    (:class:`jug.compiler.replay.LazyAttributes`).  A task's argument no
+    code names is one of them when it is a collection of at least
+    ``jug.hash.MEMO_MIN_ITEMS`` items: its row chunk (or shared blob) has
+    it, and a copy in the head would be read and decoded by every worker
+    (``leaves = [leaf(i) for i in range(n)]; total(leaves)`` costs the head
+    about 10 bytes a task)."""
     from jug.compiler.replay import lazy_candidates
+    from jug.hash import MEMO_MIN_ITEMS
 
     argument_ids = set()
+    add = argument_ids.add
     for task in tasks:
-        argument_ids.update(map(id, task.args))
-        argument_ids.update(map(id, task.kwargs.values()))
+        for value in (*task.args, *task.kwargs.values()):
+            kind = type(value)
+            if not ((kind is list or kind is tuple or kind is dict)
+                    and len(value) >= MEMO_MIN_ITEMS):
+                add(id(value))
     argument_ids.difference_update(shared_ids)
     lazy, stored = {}, 0
     for module in carried:
