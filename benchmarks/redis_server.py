@@ -81,18 +81,34 @@ class RedisServer:
         self._log = open(os.path.join(self.directory, "redis.log"), "wb")
         for _ in range(5):  # another process may grab the free port before redis does
             self.port = free_port()
-            self.process = subprocess.Popen(
-                [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
-                 "--save", "", "--appendonly", "no", "--daemonize", "no",
-                 "--dir", self.directory, "--unixsocket", self.socket_path,
-                 "--unixsocketperm", "700", *self.extra_args],
-                stdout=self._log, stderr=subprocess.STDOUT)
+            self._spawn()
             if self._wait_until_ready():
                 return self
             self._kill()
         output = self._output()
         self.stop()
         raise RuntimeError(f"redis-server did not start: {output}")
+
+    def _spawn(self):
+        # later arguments win: extra_args may turn persistence back on
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--daemonize", "no",
+             "--dir", self.directory, "--unixsocket", self.socket_path,
+             "--unixsocketperm", "700", *self.extra_args],
+            stdout=self._log, stderr=subprocess.STDOUT)
+
+    def pause(self):
+        """Stop the server process (SIGTERM: it saves what its persistence
+        settings say), keeping its port and directory for :meth:`resume`."""
+        self._kill()
+
+    def resume(self):
+        """Start the server again on the same port and directory (after
+        :meth:`pause`); it reloads what it persisted."""
+        self._spawn()
+        if not self._wait_until_ready():
+            raise RuntimeError(f"redis-server did not restart: {self._output()}")
 
     def _wait_until_ready(self):
         deadline = time.monotonic() + self.startup_timeout

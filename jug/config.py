@@ -58,9 +58,25 @@ def local_config_files(start=None):
 def read_config(path):
     """``{section: {key: value}}`` of one file (no ``%`` interpolation, so
     ``%(jugfile)s`` survives to be expanded later)."""
+    from jug.errors import ConfigError
+
     parser = configparser.RawConfigParser()
-    with open(path, encoding="utf-8") as handle:
-        parser.read_file(handle)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            parser.read_file(handle)
+    except configparser.Error as error:
+        first = str(error).splitlines()[0].rstrip(".")
+        line = getattr(error, "lineno", None)
+        at = f", line {line}" if line else ""
+        raise ConfigError(f"cannot read the configuration file {path}{at} ({first}): write "
+                          "it as INI sections such as [execute] with key=value lines, or "
+                          "remove it") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"cannot read the configuration file {path}: it is not UTF-8 text "
+                          f"({error.reason} at byte {error.start}); fix or remove it") from None
+    except OSError as error:
+        raise ConfigError(f"cannot read the configuration file {path} ({error.strerror}): "
+                          "fix its permissions or remove it") from None
     return {section: dict(parser.items(section)) for section in parser.sections()}
 
 

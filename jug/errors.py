@@ -9,6 +9,11 @@ class JugError(Exception):
     exit_code = 1
 
 
+class ConfigError(JugError):
+    """A configuration value (a jugrc file, a ``JUG_*`` environment variable,
+    a ``--jugdir`` template) cannot be used."""
+
+
 class JugfileError(JugError):
     """The jugfile could not be parsed or raised while being traced.
 
@@ -29,14 +34,30 @@ class StoreError(JugError):
 
 
 class CorruptResult(StoreError):
-    """A stored result failed its checksum or could not be decoded."""
+    """A stored result failed its checksum or could not be decoded.  ``key``
+    (the task hash), ``where`` (a path or Redis key) and ``reason`` say
+    which, where and why (None when not known)."""
+
+    def __init__(self, message, key=None, where=None, reason=None):
+        super().__init__(message)
+        self.key, self.where, self.reason = key, where, reason
 
 
 class ResultMissing(StoreError, KeyError):
-    """``load`` of a key that has no stored result."""
+    """``load`` of a key that has no stored result (``key``: its hash, None
+    when not known)."""
+
+    def __init__(self, message, key=None):
+        super().__init__(message)
+        self.key = key
 
     def __str__(self):
         return Exception.__str__(self)
+
+
+class ResultNotSaved(StoreError):
+    """One result could not be stored (it cannot be pickled, the disk is
+    full): its task fails, other tasks may still be saved."""
 
 
 class ManifestError(JugError):

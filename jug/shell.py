@@ -75,9 +75,9 @@ def run_shell(options):
               "`pip install ipython` (or `pip install jug[shell]`).", file=sys.stderr)
         return 1
     from jug.compiler.trace import trace_jugfile
-    from jug.store import open_store
+    from jug.project import open_project_store
 
-    store = open_store(options.jugdir)
+    store = open_project_store(options)
     trace = trace_jugfile(options.jugfile, store, argv=options.argv, persistent=True)
     namespace = shell_namespace(trace)
     InteractiveShellEmbed(banner1=BANNER, user_ns=namespace)()

@@ -205,9 +205,9 @@ class Task(TaskletMixin):
         try:
             self._result = self.store.load(self.key)
         except ResultMissing as error:
-            raise JugError(
+            raise ResultMissing(
                 f"the result of task {self._name} (hash {self.key}) is not "
-                f"available yet: run `jug execute` first ({error})"
+                f"available yet: run `jug execute` first ({error})", key=self.key
             ) from None
         return self._result
 

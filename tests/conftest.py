@@ -7,6 +7,9 @@
   directory, or a flushed Redis database);
 * ``original_jug`` / ``differential``: jug 2.7.0 in a cached venv, and
   scenarios run under it and under this project (``tests/oracle.py``).
+
+Tests marked ``slow`` (full-size reliability runs) are skipped, with the
+reason shown, unless ``--run-slow`` is given; ``.ci/run`` gives it.
 """
 
 import sys
@@ -19,6 +22,22 @@ if REPO not in sys.path:
     sys.path.append(REPO)  # the redis-server fixture is shared with the benchmarks
 
 from benchmarks.redis_server import INSTALL_HINT, RedisServer, redis_server_binary  # noqa: E402
+
+
+def pytest_addoption(parser):
+    parser.addoption("--run-slow", action="store_true", default=False,
+                     help="also run the tests marked slow (the full-size reliability runs; "
+                          ".ci/run passes it)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--run-slow"):
+        return
+    skip = pytest.mark.skip(reason="slow: a full-size reliability run; pytest --run-slow "
+                                   "(as .ci/run does) runs it")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

@@ -83,9 +83,10 @@ def test_keep_failed_marks_the_task_failed(tmp_path):
             cwd=tmp_path, check=1)
     status = run_jug("status", "jugfile.py", "--short", cwd=tmp_path, check=1)
     assert status.stdout.strip() == "0 tasks waiting to be run, 1 failed, 2 complete, (none active)."
-    # another worker does not retry it, and says why it stopped
-    proc = run_jug("execute", "jugfile.py", "--will-cite", cwd=tmp_path, check=0)
+    # another worker does not retry it, says why it stopped, and exits 3: tasks remain
+    proc = run_jug("execute", "jugfile.py", "--will-cite", cwd=tmp_path, check=3)
     assert "RuntimeError" not in proc.stderr
+    assert "some tasks could not be run" in proc.stderr
 
 
 def _closed_port():

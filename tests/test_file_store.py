@@ -199,21 +199,26 @@ def test_unwritable_location_is_a_store_error(tmp_path):
         store.put_blob("manifest", b"")
 
 
-def test_save_and_unlock_renames_the_lock_into_the_result(tmp_path):
+def test_save_and_unlock_keeps_the_lock_record_until_the_result_is_whole(tmp_path):
+    """The result is written beside the lock, never into it: until the
+    result is in place the lock names its holder (so a worker killed while
+    writing leaves a lock seen to be stale at once), and then it goes."""
     from jug.store.base import CLAIMED
     from jug.store.file_store import FileStore
 
     store = FileStore(tmp_path / "jugdata")
     key = "c" * 40
     assert store.claim(key) == CLAIMED
-    lock_inode = os.stat(tmp_path / "jugdata" / "locks" / f"{key}.lock").st_ino
-    store.save_and_unlock(key, [1, 2, 3])
+    lock = tmp_path / "jugdata" / "locks" / f"{key}.lock"
+    before = lock.read_bytes()
+    with open(lock, "rb") as held:  # still readable once unlinked
+        store.save_and_unlock(key, np.arange(2_000_000))  # 16 MB: streamed
+        held.seek(0)
+        assert held.read() == before
+        assert json.loads(before)["pid"] == os.getpid()
     assert os.listdir(tmp_path / "jugdata" / "locks") == []
-    assert not os.path.exists(tmp_path / "jugdata" / "tempfiles") or \
-        os.listdir(tmp_path / "jugdata" / "tempfiles") == []
-    result = tmp_path / "jugdata" / key[:2] / key[2:]
-    assert os.stat(result).st_ino == lock_inode  # the same file, renamed
-    assert store.load(key) == [1, 2, 3]
+    assert os.listdir(tmp_path / "jugdata" / "tempfiles") == []
+    assert store.load(key).sum() == np.arange(2_000_000).sum()
 
 
 def test_save_and_unlock_after_the_lock_was_reclaimed_still_saves(tmp_path):

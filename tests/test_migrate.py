@@ -267,7 +267,7 @@ def test_no_notice_on_a_store_of_ours(tmp_path):
 def test_bad_source_is_one_clear_line(tmp_path):
     write(tmp_path / "jugfile.py", small_jugfile(3))
     proc = run_jug("migrate", "jugfile.py", "--from", "nowhere", cwd=tmp_path, check=1)
-    assert proc.stderr == ("no jugdir nowhere: give the directory (or redis://HOST:PORT/) the "
+    assert proc.stderr == ("jug: no jugdir nowhere: give the directory (or redis://HOST:PORT/) the "
                            "original jug wrote its results to with --from\n")
     assert not (tmp_path / "jugfile.jugdata").exists()
 

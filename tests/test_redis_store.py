@@ -102,13 +102,21 @@ def test_unreadable_redis_address(jugdir):
     assert "redis://" in str(raised.value)
 
 
-def test_server_gone_mid_run_is_a_store_error():
+def test_server_gone_mid_run_is_a_store_error_after_the_retry_time(capfd):
+    import time
+
+    from jug.store import StoreSettings
+
     with RedisServer() as server:
-        store = open_store(server.url)
+        store = open_store(server.url, StoreSettings(redis_retry=1.0))
         store.save(K1, 1)
+    started = time.monotonic()
     with pytest.raises(StoreError) as raised:
         store.save(K2, 2)
+    assert 0.9 < time.monotonic() - started < 10
     assert f"127.0.0.1:{server.port}" in str(raised.value)
+    assert "retried for 1 s" in str(raised.value)
+    assert "retrying for up to 1 s" in capfd.readouterr().err  # said once, at the start
     store.close()
 
 

@@ -403,8 +403,8 @@ def test_a_store_that_goes_away_is_reported_and_the_last_status_kept(tmp_path):
     write(tmp_path / "jugfile.py", JUGFILE)
     redis_server = RedisServer().start()
     try:
-        with WebStatus("jugfile.py", "--jugdir", redis_server.url, cwd=tmp_path,
-                       refresh=0.2) as server:
+        with WebStatus("jugfile.py", "--jugdir", redis_server.url, "--redis-retry", "1",
+                       cwd=tmp_path, refresh=0.2) as server:
             before = validate(server.json("/api/status"))
             redis_server.stop()
             deadline = time.monotonic() + 30

@@ -26,7 +26,7 @@ from jug.version import __version__
 COMMANDS = {
     "execute": ("jug.cli.execute", "Run the tasks of a jugfile."),
     "status": ("jug.cli.status", "Print how many tasks are waiting, ready, running, finished, failed."),
-    "check": ("jug.cli.check", "Exit 0 if every task is finished, 1 otherwise."),
+    "check": ("jug.cli.check", "Exit 0 if every task is finished, 1 if not, 2 if it cannot tell."),
     "sleep-until": ("jug.cli.sleep_until", "Wait until every task is finished."),
     "compile": ("jug.cli.compile", "Trace a jugfile into a manifest (the task graph)."),
     "invalidate": ("jug.cli.invalidate", "Remove the results of matching tasks and everything downstream."),
@@ -47,6 +47,15 @@ COMPLETION_SHELLS = ("bash", "zsh", "fish")
 class LazyGroup(click.Group):
     """A group whose subcommands are imported only when invoked (built-in
     ones) or when a name is not built in (user and package commands)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except click.BadParameter as error:
+            source = _value_source(error)
+            if source:
+                error.message = f"{error.message} (the value comes from {source})"
+            raise
 
     def list_commands(self, ctx):
         from jug.cli.extensions import extension_commands
@@ -139,5 +148,31 @@ def main(ctx):
         eval "$(jug --print-completion bash)"
     """
     from jug.config import default_map
+    from jug.errors import JugError
 
-    ctx.default_map = default_map(list(COMMANDS))
+    try:
+        ctx.default_map = default_map(list(COMMANDS))
+    except JugError as error:
+        click.echo(f"jug: {error}", err=True)
+        raise SystemExit(1) from None
+
+
+def _value_source(error):
+    """Where the bad value of a BadParameter came from when not from the
+    command line: the environment variable or the jugrc files."""
+    import os
+    import sys
+
+    param, ctx = error.param, error.ctx
+    if param is None or ctx is None or any(arg.split("=")[0] in param.opts for arg in sys.argv):
+        return None
+    names = list(param.envvar) if isinstance(param.envvar, (list, tuple)) else [param.envvar]
+    if ctx.auto_envvar_prefix and param.name:
+        names.append(f"{ctx.auto_envvar_prefix}_{param.name.upper()}")
+    for name in names:
+        if name and os.environ.get(name):
+            return f"the environment variable {name}"
+    if ctx.default_map and param.name in ctx.default_map:
+        return f"a jugrc file (key {param.name.replace('_', '-')})"
+    return None
+

@@ -42,6 +42,12 @@ def command(wait_cycle_time, nr_wait_cycles, keep_going, keep_failed, no_check_e
     left and the failures (drawn by tqdm when installed: pip install
     'jug[progress]').  --verbose info logs each task started and finished.
 
+    Exit code: 0 when every (selected) task is finished or a JUG_MAX_* limit
+    or the stop file ended the run; 1 when a task failed here, or on an error
+    (the reason is on stderr); 3 when tasks remain that this worker gave up
+    on: held by other workers for longer than the wait, or waiting on tasks
+    that failed elsewhere or were not selected (see `jug status`).
+
     \b
     Example:
         jug execute primes.py &

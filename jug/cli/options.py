@@ -8,6 +8,7 @@ arguments after the jugfile, and everything after ``--``, become the jugfile's
 
 import dataclasses
 import datetime
+import errno
 
 import click
 
@@ -25,13 +26,22 @@ class CommonOptions:
     pdb: bool = False
     will_cite: bool = False
     aggressive_unload: bool = False
+    lease: float | None = None  # --lease (None: JUG_LEASE or the default)
+    redis_retry: float | None = None  # --redis-retry (None: JUG_REDIS_RETRY or the default)
 
 
 def default_jugdir(jugfile, template="%(jugfile)s.jugdata"):
     """Expand a --jugdir template as jug does: ``%(jugfile)s`` is the jugfile
     path without its ``.py`` and ``%(date)s`` is today's date."""
     stem = jugfile[:-3] if jugfile.endswith(".py") else jugfile
-    return template % {"jugfile": stem, "date": datetime.date.today().isoformat()}
+    try:
+        return template % {"jugfile": stem, "date": datetime.date.today().isoformat()}
+    except (KeyError, ValueError, TypeError) as error:
+        from jug.errors import ConfigError
+
+        raise ConfigError(f"cannot expand the --jugdir template {template!r} ({error!r}): "
+                          "only %(jugfile)s and %(date)s may appear in it (write %% for a "
+                          "literal %)") from None
 
 
 def jugfile_arguments(f):
@@ -53,6 +63,13 @@ def jugfile_arguments(f):
                      help="Do not print the citation request."),
         click.option("--aggressive-unload", is_flag=True, default=False,
                      help="Drop results from memory as soon as they are not needed."),
+        click.option("--lease", default=None, type=float, metavar="SECONDS",
+                     help="A lock without a heartbeat for this long is stale (its worker "
+                          "is presumed dead and the task is run again); every worker of a "
+                          "store should use the same.  [default: JUG_LEASE or 900]"),
+        click.option("--redis-retry", default=None, type=float, metavar="SECONDS",
+                     help="How long a Redis call is retried while the server cannot be "
+                          "reached before jug gives up.  [default: JUG_REDIS_RETRY or 60]"),
     ]
     for decorator in reversed(decorators):
         f = decorator(f)
@@ -60,7 +77,7 @@ def jugfile_arguments(f):
 
 
 def common_options(jugfile, user_args, jugdir, verbose, short, debug, pdb, will_cite,
-                   aggressive_unload, **_ignored):
+                   aggressive_unload, lease=None, redis_retry=None, **_ignored):
     """Build :class:`CommonOptions` from the click parameters of
     :func:`jugfile_arguments`."""
     jugfile = jugfile or "jugfile.py"
@@ -72,7 +89,8 @@ def common_options(jugfile, user_args, jugdir, verbose, short, debug, pdb, will_
     return CommonOptions(
         jugfile=jugfile, jugdir=jugdir, argv=(jugfile,) + tuple(user_args),
         verbose=verbose, short=short, debug=debug or pdb, pdb=pdb,
-        will_cite=will_cite, aggressive_unload=aggressive_unload,
+        will_cite=will_cite, aggressive_unload=aggressive_unload, lease=lease,
+        redis_retry=redis_retry,
     )
 
 
@@ -159,12 +177,17 @@ def jug_command(name, **settings):
     return decorate
 
 
-def report_errors(function):
-    """Run a command body, turning a JugError into its message on stderr and
-    a non-zero exit (library code raises; only the CLI decides exit codes).
+def report_errors(function=None, exit_code=None):
+    """Run a command body, turning a JugError (or an OSError nothing caught
+    before) into one ``jug: ...`` message on stderr and a non-zero exit:
+    ``exit_code``, or the error's own (library code raises; only the CLI
+    decides exit codes).  ``@report_errors`` or ``@report_errors(exit_code=2)``.
     With ``--pdb``, an exception the jugfile raised while it was traced opens
     the debugger at its frame first, as in jug 2."""
     import functools
+
+    if function is None:
+        return functools.partial(report_errors, exit_code=exit_code)
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
@@ -174,13 +197,36 @@ def report_errors(function):
             return function(*args, **kwargs)
         except JugError as error:
             cause = error.__cause__
+            click.echo(error_message(error), err=True)
             if kwargs.get("pdb") and isinstance(error, JugfileError) and cause is not None:
                 from jug.execution import post_mortem, user_traceback
 
-                click.echo(str(error), err=True)
                 post_mortem(user_traceback(cause.__traceback__))
-            else:
-                click.echo(str(error), err=True)
-            raise SystemExit(error.exit_code) from None
+            raise SystemExit(exit_code or error.exit_code) from None
+        except OSError as error:
+            if error.errno == errno.EPIPE:
+                raise  # stdout closed early (`| head`): click exits quietly
+            click.echo(os_error_message(error), err=True)
+            raise SystemExit(exit_code or 1) from None
 
     return wrapper
+
+
+def error_message(error):
+    """What the user reads for JugError ``error``: its message, led by
+    ``jug: `` unless it reads like Python's own (a jugfile's traceback)."""
+    from jug.errors import JugfileError
+
+    message = str(error)
+    if (isinstance(error, JugfileError) or message.startswith(("jug:", "jug ", "Traceback"))
+            or message.lstrip(" ").startswith('File "')):
+        return message  # already says who speaks ("jug graph: ..."), or Python does
+    return f"jug: {message}"
+
+
+def os_error_message(error):
+    """One sentence for an OSError no layer below explained."""
+    where = f" ({error.filename})" if error.filename else ""
+    reason = error.strerror or str(error)
+    return (f"jug: {reason}{where}: check that the path exists, is of the right kind (a "
+            "directory for --jugdir) and is writable, and that the disk is not full")

@@ -258,10 +258,10 @@ def run(options, source=None, dry_run=False, list_unmapped=False, out=None):
 
     from jug.compat.jug2_store import open_original_store
     from jug.io import print_task_summary_table
-    from jug.store import open_store
+    from jug.project import open_project_store
 
     out = out or sys.stdout
-    with open_original_store(source or options.jugdir) as old, open_store(options.jugdir) as new:
+    with open_original_store(source or options.jugdir) as old, open_project_store(options) as new:
         report = migrate(options.jugfile, options.argv, new, old, dry_run=dry_run)
     titles = {IMPORTED: "Importable" if dry_run else "Imported", PRESENT: "Present",
               MISSING: "Missing", FAILED: "Failed"}

@@ -176,6 +176,11 @@ def stale_reason(manifest, store, argv, keys=None):
         return f"Python changed ({header.python} -> {PYTHON_VERSION})"
     if list(header.argv) != list(argv):
         return "the jugfile's arguments changed"
+    # inputs[0] is the jugfile: a store shared by two jugfiles of one name
+    # must not give one the other's tasks
+    written_for, ours = header.inputs[0].path if header.inputs else None, os.path.abspath(argv[0])
+    if written_for is not None and written_for != ours:
+        return f"the manifest in the store was written for {written_for}, not {ours}"
     if header.volatile:
         return header.volatile[0].description()
     reason = (check_variables(header.variables) or check_stats(header.stats)

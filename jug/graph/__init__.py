@@ -340,6 +340,53 @@ def select_tasks(graph, matcher, *, downstream):
     return closure(graph, seeds, downstream=downstream)
 
 
+def find_cycle(graph, among=None):
+    """A dependency cycle as a list of indices ``[a, b, ..., a]`` (each
+    depends on the next), or None.  ``among``: only these tasks (a
+    sequence of indices; default all).  Iterative depth-first search.
+
+    Graphs made by a trace have none (a task's dependencies are created
+    before it); a hand-edited manifest may."""
+    n = len(graph)
+    allowed = None if among is None else set(among)
+    colour = bytearray(n)  # 0 new, 1 on the current path, 2 done
+    starts = range(n) if among is None else sorted(allowed)
+    for root in starts:
+        if colour[root]:
+            continue
+        path = [root]
+        positions = [0]
+        colour[root] = 1
+        while path:
+            node = path[-1]
+            deps = graph.dependencies(node)
+            if positions[-1] < len(deps):
+                dep = deps[positions[-1]]
+                positions[-1] += 1
+                if allowed is not None and dep not in allowed:
+                    continue
+                if colour[dep] == 1:
+                    return path[path.index(dep):] + [dep]
+                if colour[dep] == 0:
+                    colour[dep] = 1
+                    path.append(dep)
+                    positions.append(0)
+            else:
+                colour[node] = 2
+                path.pop()
+                positions.pop()
+    return None
+
+
+def cycle_text(graph, cycle):
+    """``jugfile.a -> jugfile.b -> jugfile.a`` (each needs the next), with
+    short hashes when names repeat."""
+    names = [graph.name(i) for i in cycle]
+    if len(set(names[:-1])) < len(names) - 1:
+        names = [f"{graph.name(i)} ({graph.hashes[i][:8]})" for i in cycle]
+    return " -> ".join(names)
+
+
 def toposort(graph):
     """A topological order (dependencies first): creation order already is one."""
     return range(len(graph))

@@ -65,19 +65,27 @@ def exit_env_vars(environ=None):
     """Apply the ``JUG_MAX_*`` and ``JUG_EXIT_IF_FILE_EXISTS`` variables."""
     environ = os.environ if environ is None else environ
 
-    def number(name):
+    def number(name, kind=int):
         raw = environ.get(name)
-        if raw is None or raw == "":
+        if raw is None or raw.strip() == "":
             return 0
         try:
-            return int(raw)
+            value = kind(raw)
         except ValueError:
-            raise ValueError(f"jug: environment variable {name} must be an integer, not {raw!r}") from None
+            value = -1
+        if not value >= 0 or value == float("inf"):
+            from jug.errors import ConfigError
+
+            what = "a whole number" if kind is int else "a number"
+            raise ConfigError(f"jug: the environment variable {name} must be {what} (0 or more), "
+                              f"not {raw!r}; fix it or unset it") from None
+        return value
 
     max_tasks = number("JUG_MAX_TASKS")
     if max_tasks:
         exit_after_n_tasks(max_tasks)
-    hours, minutes, seconds = number("JUG_MAX_HOURS"), number("JUG_MAX_MINUTES"), number("JUG_MAX_SECONDS")
+    hours, minutes, seconds = (number(f"JUG_MAX_{unit}", float)
+                               for unit in ("HOURS", "MINUTES", "SECONDS"))
     if hours or minutes or seconds:
         exit_after_time(hours, minutes, seconds)
     fname = environ.get("JUG_EXIT_IF_FILE_EXISTS")

@@ -15,9 +15,11 @@ import time
 
 
 def open_project_store(options):
-    from jug.store import open_store
+    from jug.store import StoreSettings, open_store
 
-    return open_store(options.jugdir)
+    settings = StoreSettings.from_environment(lease=getattr(options, "lease", None),
+                                              redis_retry=getattr(options, "redis_retry", None))
+    return open_store(options.jugdir, settings)
 
 
 def load_manifest(options, store, keys=None):
@@ -77,17 +79,50 @@ def _status_report(manifest, store, keys):
                          stopped_at=manifest.header.stopped_at)
 
 
-def check(options):
-    """``jug check``: True when every task (of every stage) is finished."""
+def check(options, verify=False):
+    """``jug check``: True when every task (of every stage) is finished.
+
+    A result counts when the store lists it; with ``verify``, every listed
+    result is also loaded, and those that cannot be (damaged, or written by
+    code this process cannot import) are reported on stderr by task name
+    and do not count."""
     from jug.status import all_finished
 
     with open_project_store(options) as store:
         manifest, keys = manifest_and_results(options, store)
+        if verify:
+            keys = keys - set(_report_unloadable(options, store, manifest, keys))
         finished = manifest.complete and all_finished(manifest.graph, keys)
         if not finished:  # are the results there those of jug 2.x?
             from jug.compat.detect import warn_if_original
             warn_if_original(options, store, manifest.graph, keys)
         return finished
+
+
+def _report_unloadable(options, store, manifest, keys):
+    """Load every result of ``manifest``'s tasks in ``keys``; print one line
+    per result that cannot be loaded and return their hashes."""
+    from jug.errors import CorruptResult, ResultMissing
+
+    from jug.project.worker import prepared_worker
+
+    graph = manifest.graph
+    bad = []
+    # the jugfile's classes and functions, to unpickle with
+    with prepared_worker(options, store, manifest, None):
+        for i, digest in enumerate(graph.hashes):
+            if digest not in keys:
+                continue
+            try:
+                store.load(digest)
+            except ResultMissing:
+                bad.append(digest)  # removed since the listing: not finished either
+            except CorruptResult as error:
+                reason = error.reason or str(error)
+                print(f"jug: the result of {graph.name(i)} (hash {digest}) cannot be loaded "
+                      f"({reason}); `jug execute` computes it again", file=sys.stderr)
+                bad.append(digest)
+    return bad
 
 
 def sleep_until(options, poll_time):
@@ -136,6 +171,7 @@ def execute(options, execute_options, check_environment=True, out=None, observer
     failed = False
     known = None
     with open_project_store(options) as store:
+        store.remove_dead_tempfiles()  # half-written files of workers killed before
         while True:
             manifest, trace = load_manifest(options, store)
             if known is None and not any(store.exists_many(manifest.graph.hashes[:8])):
@@ -168,10 +204,12 @@ def execute(options, execute_options, check_environment=True, out=None, observer
         if report:  # a worker of `jug execute -j`: its parent says it for all
             print(f"jug: {len(state.errors)} tasks failed: "
                   + ", ".join(sorted({name for name, _, _ in state.errors})), file=sys.stderr)
-        return 1
-    if not outcome.all_finished and report:
-        print("jug: some tasks could not be run (they are running elsewhere or depend on "
-              "failed tasks); see `jug status`.", file=sys.stderr)
+        return EXIT_FAILED
+    if not outcome.all_finished:
+        if report:
+            print("jug: some tasks could not be run (they are running elsewhere or depend on "
+                  "failed tasks); see `jug status`.", file=sys.stderr)
+        return EXIT_UNFINISHED
     return 0
 
 
@@ -185,6 +223,13 @@ def _close(observer):
     close = getattr(observer, "close", None)
     if close is not None:
         close()
+
+
+#: ``jug execute`` exit codes: a task failed here; tasks remain that this
+#: worker gave up on (held by others past the wait, or waiting on tasks that
+#: failed elsewhere, or on tasks not selected).
+EXIT_FAILED = 1
+EXIT_UNFINISHED = 3
 
 
 def _exit_on_sigterm(signum, frame):

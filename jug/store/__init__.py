@@ -26,11 +26,12 @@ import os
 import re
 
 from jug.errors import StoreError
-from jug.store.base import DEFAULT_LEASE, LockInfo, Store
+from jug.store.base import DEFAULT_LEASE, LockInfo, Store, StoreSettings, hide_password
 
-__all__ = ["BACKENDS", "DEFAULT_LEASE", "LockInfo", "Store", "open_store"]
+__all__ = ["BACKENDS", "DEFAULT_LEASE", "LockInfo", "Store", "StoreSettings", "open_store"]
 
-#: scheme -> "module:callable"; the callable takes the --jugdir string
+#: scheme -> "module:callable"; the callable takes the --jugdir string and a
+#: :class:`StoreSettings`
 BACKENDS = {
     "redis": "jug.store.redis_store:RedisStore",
     "rediss": "jug.store.redis_store:RedisStore",
@@ -49,8 +50,10 @@ _CLASSES = {
 }
 
 
-def open_store(jugdir):
-    """The store ``jugdir`` (a ``--jugdir`` string or path) names."""
+def open_store(jugdir, settings=None):
+    """The store ``jugdir`` (a ``--jugdir`` string or path) names, with
+    ``settings`` (a :class:`StoreSettings`; default: from ``JUG_LEASE`` and
+    ``JUG_REDIS_RETRY``, else the defaults)."""
     if not isinstance(jugdir, (str, os.PathLike)):
         raise StoreError(f"--jugdir must be a path or a store URL, not {type(jugdir).__name__}")
     jugdir = os.fspath(jugdir)
@@ -65,27 +68,13 @@ def open_store(jugdir):
         if scheme in BACKENDS:
             backend = BACKENDS[scheme]
         elif match.group(2) and len(scheme) > 1:
-            raise StoreError(f"unknown store scheme {scheme!r} in --jugdir {jugdir!r}: "
+            raise StoreError(f"unknown store scheme {scheme!r} in --jugdir "
+                             f"{hide_password(jugdir)!r}: "
                              f"use {_ACCEPTED}")
+    if settings is None:
+        settings = StoreSettings.from_environment()
     module_name, _, factory = backend.partition(":")
-    lease = lease_from_environment()
-    settings = {} if lease is None else {"lease": lease}
-    return getattr(importlib.import_module(module_name), factory)(jugdir, **settings)
-
-
-def lease_from_environment():
-    """``JUG_LEASE`` as seconds, or None when it is not set."""
-    text = os.environ.get("JUG_LEASE", "").strip()
-    if not text:
-        return None
-    try:
-        lease = float(text)
-    except ValueError:
-        lease = -1.0
-    if not lease > 0:
-        raise StoreError(f"JUG_LEASE={text!r} is not a number of seconds above 0: set it to "
-                         "the time after which a lock without a heartbeat is stale, e.g. 900")
-    return lease
+    return getattr(importlib.import_module(module_name), factory)(jugdir, settings=settings)
 
 
 def __getattr__(name):

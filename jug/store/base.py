@@ -32,11 +32,21 @@ import time
 import zlib
 from dataclasses import dataclass
 
-from jug.errors import CorruptResult, StoreError
+from jug.errors import ConfigError, CorruptResult, ResultNotSaved, StoreError
 
 #: Seconds without a heartbeat after which a lock counts as stale (its holder
 #: is presumed dead).  Workers refresh their locks well within this time.
+#: ``--lease`` / ``JUG_LEASE`` change it (every worker of a store should agree).
 DEFAULT_LEASE = 15 * 60.0
+
+#: Seconds after which a lock whose record cannot be read (empty, garbage: a
+#: crash between creating the lock file and writing it, or a stray file) is
+#: stale.  Writing a record takes microseconds, so this is generous.
+UNREADABLE_LOCK_GRACE = 10.0
+
+#: Seconds a Redis call is retried while the server cannot be reached, before
+#: the error is reported (``--redis-retry`` / ``JUG_REDIS_RETRY``).
+DEFAULT_REDIS_RETRY = 60.0
 
 _RESULT_KEY = re.compile(r"[0-9a-f]{40}")
 _NAME = re.compile(r"[A-Za-z0-9_.:-]{1,200}")
@@ -74,15 +84,79 @@ def _decode_key(key, what):
                      f"not {type(key).__name__}")
 
 
+_PASSWORD = re.compile(r"(//[^/@:\s]*:)[^/\s]*@")
+
+
+def hide_password(text):
+    """``text`` with the password of any ``scheme://user:password@`` URL in
+    it replaced by ``***`` (for every message that shows a --jugdir)."""
+    return _PASSWORD.sub(r"\1***@", text)
+
+
 def iso_time(epoch):
     """``epoch`` as a local ISO 8601 time with its UTC offset."""
     return datetime.datetime.fromtimestamp(epoch).astimezone().isoformat(timespec="seconds")
 
 
 # ---------------------------------------------------------------------------
+# Store settings
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """How a store behaves, beyond where it is: ``lease`` (seconds without a
+    heartbeat after which a lock is stale) and ``redis_retry`` (seconds a
+    Redis call is retried while the server is unreachable)."""
+
+    lease: float = DEFAULT_LEASE
+    redis_retry: float = DEFAULT_REDIS_RETRY
+
+    @classmethod
+    def from_environment(cls, environ=None, lease=None, redis_retry=None):
+        """Settings from ``JUG_LEASE`` and ``JUG_REDIS_RETRY`` (seconds), the
+        arguments given (not None) taking precedence; :class:`StoreError` for
+        a value that is not a positive number."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for field, given, variable, default, zero_ok in (
+                ("lease", lease, "JUG_LEASE", DEFAULT_LEASE, False),
+                ("redis_retry", redis_retry, "JUG_REDIS_RETRY", DEFAULT_REDIS_RETRY, True)):
+            if given is not None:
+                values[field] = seconds_setting(given, f"--{field.replace('_', '-')}", zero_ok)
+            elif environ.get(variable, "").strip():
+                values[field] = seconds_setting(environ[variable],
+                                                f"the environment variable {variable}", zero_ok)
+            else:
+                values[field] = default
+        return cls(**values)
+
+
+def seconds_setting(raw, what, zero_ok=False):
+    """``raw`` as a number of seconds: above 0 (or, ``zero_ok``, 0 too)."""
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not (value >= 0 if zero_ok else value > 0) or value == float("inf"):
+        bound = "0 or more" if zero_ok else "above 0"
+        raise ConfigError(f"{what} must be a number of seconds ({bound}), not {raw!r}")
+    return value
+
+
+# ---------------------------------------------------------------------------
 # Locks
 
-_HOSTNAME = os.uname().nodename if hasattr(os, "uname") else __import__("socket").gethostname()
+
+def _host_name():
+    """This host's name, or ``JUG_HOSTNAME`` when set (two containers or
+    network namespaces sharing a kernel may share a node name too)."""
+    override = os.environ.get("JUG_HOSTNAME", "").strip()
+    if override:
+        return override
+    return os.uname().nodename if hasattr(os, "uname") else __import__("socket").gethostname()
+
+
+_HOSTNAME = _host_name()
 
 
 def this_host():
@@ -130,7 +204,10 @@ class LockInfo:
 
     def is_stale(self, now=None, lease=DEFAULT_LEASE):
         """Is the holder presumed dead?  True when it ran on this host and its
-        pid is gone, or when its heartbeat is older than ``lease`` seconds.
+        pid is gone, when its record cannot be read (no holder: empty or
+        garbage) and it is older than :data:`UNREADABLE_LOCK_GRACE`, or when
+        its heartbeat is older than ``lease`` seconds.  The pid is only
+        trusted on the host that recorded it; elsewhere only the lease counts.
 
         A failed lock is never stale: it is kept on purpose, so that the
         failed task is not retried, until removed with
@@ -141,6 +218,8 @@ class LockInfo:
             return True
         if now is None:
             now = time.time()
+        if not self.host:
+            return now - self.heartbeat > min(UNREADABLE_LOCK_GRACE, lease)
         return now - self.heartbeat > lease
 
 
@@ -246,14 +325,17 @@ def write_npy(array, writer):
 
 
 def pickle_payload(value, key=None):
-    """(encoding tag, bytes) of a non-array value."""
+    """(encoding tag, bytes) of a non-array value; :class:`ResultNotSaved`
+    when it cannot be pickled."""
     try:
         data = pickle.dumps(value, protocol=5)
-    except (pickle.PicklingError, TypeError, AttributeError) as error:
+    except Exception as error:  # a __reduce__ may raise anything
         task = f"the result of task {key}" if key else "a result"
-        raise StoreError(f"could not store {task}: a {type(value).__name__} cannot be pickled "
-                         f"({error}); return data (numbers, arrays, lists, dicts, instances "
-                         "of importable classes), not functions, files or locks") from error
+        message = error_line(str(error)) or type(error).__name__
+        raise ResultNotSaved(f"could not store {task}: a {type(value).__name__} cannot be "
+                             f"pickled ({message}); return data (numbers, arrays, lists, dicts, "
+                             "instances of importable classes), not functions, files or "
+                             "locks") from error
     if len(data) >= COMPRESS_ABOVE and len(zlib.compress(data[:_SAMPLE], 1)) * 2 <= _SAMPLE:
         return ENC_ZPICKLE, zlib.compress(data, 1)
     return ENC_PICKLE, data
@@ -265,9 +347,19 @@ def pack_header(encoding, saved_at, length, payload_crc):
                        zlib.crc32(prefix, payload_crc))
 
 
+@dataclass(frozen=True)
+class Encoded:
+    """A result already encoded (:meth:`Store.encode`): every store's
+    ``save`` takes it in place of the value and stores these bytes."""
+
+    data: bytes
+
+
 def encode_result(value, saved_at=None, key=None):
     """``value`` encoded as one ``bytes``: header then payload (``key`` is
-    for error messages)."""
+    for error messages); an :class:`Encoded` value is already encoded."""
+    if type(value) is Encoded:
+        return value.data
     if saved_at is None:
         saved_at = time.time()
     if value is None:
@@ -364,8 +456,12 @@ _INVALIDATE = ("run `jug invalidate` on that task (or delete it from the store) 
 
 
 def corrupt(key, where, reason):
-    return CorruptResult(f"the stored result of task {key} ({where}) cannot be loaded "
-                         f"({reason}); {_INVALIDATE}")
+    return CorruptResult(_corrupt_message(key, where, reason), key, where, reason)
+
+
+def _corrupt_message(key, where, reason):
+    return (f"the stored result of task {key} ({where}) cannot be loaded ({reason}); "
+            f"{_INVALIDATE}")
 
 
 class DamagedResult(CorruptResult):
@@ -375,8 +471,7 @@ class DamagedResult(CorruptResult):
     left in place; ``key``, ``where`` and ``reason`` say which, where, why."""
 
     def __init__(self, key, where, reason):
-        super().__init__(str(corrupt(key, where, reason)))
-        self.key, self.where, self.reason = key, where, reason
+        super().__init__(_corrupt_message(key, where, reason), key, where, reason)
 
 
 # ---------------------------------------------------------------------------
@@ -415,7 +510,7 @@ class Store(abc.ABC):
     within ``lease`` seconds, or its lock becomes stale (on Redis it expires).
     """
 
-    #: what --jugdir said
+    #: what --jugdir said (may hold a password: show :meth:`describe`)
     url = ""
     #: seconds without a heartbeat after which a lock is stale
     lease = DEFAULT_LEASE
@@ -431,8 +526,16 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def save(self, key, value):
-        """Store ``value`` as the result of ``key``, replacing any previous one
-        atomically."""
+        """Store ``value`` (or an :class:`Encoded` one) as the result of
+        ``key``, replacing any previous one atomically.
+        :class:`ResultNotSaved` when this value cannot be stored (it cannot
+        be pickled, the disk is full): the previous result, if any, is left
+        as it was and nothing half written remains."""
+
+    def encode(self, key, value):
+        """``value`` encoded for :meth:`save` (to encode in one thread and
+        save in another); :class:`ResultNotSaved` if it cannot be pickled."""
+        return Encoded(encode_result(value, key=result_key(key)))
 
     @abc.abstractmethod
     def load(self, key):
@@ -615,6 +718,12 @@ class Store(abc.ABC):
 
     def remove_temp_file(self, name):
         """Delete temporary file ``name`` (from :meth:`stale_temp_files`)."""
+
+    def remove_dead_tempfiles(self):
+        """Remove what crashed writers left half written (the file store's
+        temporary files); returns how many.  Nothing, on stores whose
+        writes are atomic on the server."""
+        return 0
 
     # -- lifetime -------------------------------------------------------------
 

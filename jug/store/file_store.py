@@ -3,10 +3,19 @@
 This module owns the on-disk layout of a jugdir::
 
     <dir>/<h[:2]>/<h[2:]>      the result of task h (header + payload, see base)
-    <dir>/locks/<name>.lock    a lock: JSON {host, pid, created, token}
-    <dir>/tempfiles/           files being written, renamed into place when whole
+    <dir>/locks/<name>.lock    a lock: JSON {host, pid, created, token}, kept as
+                               written until the lock is released
+    <dir>/tempfiles/           files being written, renamed into place when whole:
+                               ``<kind>-<pid>-<host>-<random>-<n>``, so that the
+                               files of a dead writer can be told apart and removed
+                               (:meth:`FileStore.remove_dead_tempfiles`)
     <dir>/blobs/<name>         manifest blobs
     <dir>/packs/results.jugpack  small results packed by `jug pack` (jug.store.pack)
+
+Saving a task's result writes a temporary file, renames it into place and only
+then removes the lock: a reader sees the lock, then the lock and the result,
+then the result alone; a worker killed at any point leaves either no result or
+the whole one, and a lock that still names its (dead) holder.
 
 Directories are created when first needed.  Works on a local disk and on NFS
 (v3 or later: ``O_CREAT|O_EXCL`` and ``rename`` are atomic there).
@@ -22,17 +31,20 @@ both are read with one ``stat``.
 """
 
 import errno
+import functools
 import itertools
 import os
 import re
+import stat as stat_module
 import threading
 import time
 
-from jug.errors import ResultMissing, StoreError
+from jug.errors import ConfigError, CorruptResult, ResultMissing, ResultNotSaved, StoreError
 from jug.store.base import (BUSY, CLAIMED, DONE, DEFAULT_LEASE, ENC_NPY, MAGIC, PayloadWriter,
                             Store, decode_result, encode_result, failed_lock_record, iso_time,
-                            lock_record, pack_header, parse_lock_record, plain_ndarray,
-                            result_key, saved_at, store_name, write_npy)
+                            lock_record, pack_header, parse_lock_record, pid_alive,
+                            plain_ndarray, result_key, saved_at, store_name, this_host,
+                            write_npy)
 from jug.store.pack import PackedResults, remove_from_pack
 
 #: arrays larger than this are streamed to the file rather than encoded in memory
@@ -43,9 +55,62 @@ _HEX_RUN = re.compile(r"[0-9a-f]*")
 _NAME_38 = re.compile(r"[0-9a-f]{38}")
 
 
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+#: errors that mean "this result cannot be written here now", not "the store is unusable"
+_WRITE_FAILURES = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
+
+
 def env_fsync():
-    """Is ``JUG_FSYNC`` set to a true value (1, true, yes, on)?"""
-    return os.environ.get("JUG_FSYNC", "").strip().lower() in ("1", "true", "yes", "on")
+    """Is ``JUG_FSYNC`` set to a true value (1, true, yes, on; false: unset,
+    empty, 0, false, no, off)?"""
+    raw = os.environ.get("JUG_FSYNC", "")
+    if raw.strip().lower() in _TRUE:
+        return True
+    if raw.strip().lower() in _FALSE:
+        return False
+    raise ConfigError(f"the environment variable JUG_FSYNC must be 1 or 0 (true/false, "
+                      f"yes/no, on/off), not {raw!r}")
+
+
+def os_problem(error):
+    """What an OSError means for a user, in a few words."""
+    code = error.errno
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full (or the quota is used up)"
+    if code == errno.EROFS:
+        return "the file system is read-only"
+    if code in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    if code == errno.ENOTDIR:
+        return "a part of the path is a file, not a directory"
+    if code == errno.EISDIR:
+        return "it is a directory, not a file"
+    return error.strerror or type(error).__name__
+
+
+def _what_to_do(error, root):
+    code = error.errno
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return f"free some space on the disk holding {root} (or choose another --jugdir)"
+    if code in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return f"give a --jugdir this user can write to (now {root})"
+    if code == errno.ENOTDIR:
+        return f"check --jugdir {root}: it must name a directory (jug creates it)"
+    return f"check --jugdir {root} and the disk"
+
+
+def _translate_os_errors(doing):
+    """Turn an OSError the method did not expect into one StoreError
+    sentence naming the file and what to do."""
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except OSError as error:
+                raise self._os_error(error, doing) from error
+        return wrapper
+    return decorate
 
 
 def fsync_dir(path):
@@ -133,12 +198,12 @@ def _read_all(fd):
 class FileStore(Store):
     """Results, locks and blobs as files under ``path``."""
 
-    def __init__(self, path, fsync=None, lease=DEFAULT_LEASE):
+    def __init__(self, path, fsync=None, lease=DEFAULT_LEASE, settings=None):
         self.url = os.fspath(path)
         stripped = self.url.rstrip("/") or "/"
         self.path = os.path.abspath(stripped)
         self.fsync = env_fsync() if fsync is None else bool(fsync)
-        self.lease = lease
+        self.lease = settings.lease if settings is not None else lease
         self._locks = os.path.join(self.path, "locks")
         self._tempfiles = os.path.join(self.path, "tempfiles")
         self._blobs = os.path.join(self.path, "blobs")
@@ -148,6 +213,10 @@ class FileStore(Store):
         # guarded by _mutex, as a heartbeat thread refreshes while tasks run
         self._held = {}
         self._mutex = threading.Lock()
+        if os.path.exists(self.path) and not os.path.isdir(self.path):
+            raise StoreError(f"--jugdir {self.path} is a file, not a directory: give the path "
+                             "of a directory for the results (jug creates it), e.g. "
+                             f"{self.path}.jugdata")
         #: results packed by `jug pack`, looked in where a result file is missing
         self.packed = PackedResults(self.path)
 
@@ -155,6 +224,12 @@ class FileStore(Store):
         return self.path
 
     # -- helpers --------------------------------------------------------------
+
+    def _os_error(self, error, doing, path=None, kind=StoreError):
+        """One sentence for OSError ``error`` met while ``doing`` (on ``path``)."""
+        where = path or error.filename or self.path
+        return kind(f"could not {doing} {where} ({os_problem(error)}): "
+                    f"{_what_to_do(error, self.path)}")
 
     def _result_path(self, key):
         return f"{self.path}/{key[:2]}/{key[2:]}"
@@ -164,19 +239,19 @@ class FileStore(Store):
 
     @staticmethod
     def _new_temp_prefix():
-        return f"{os.urandom(6).hex()}-{os.getpid()}-"
+        host = re.sub(r"[^A-Za-z0-9._]", "_", this_host())[:64] or "unknown"
+        return f"{os.getpid()}-{host}-{os.urandom(4).hex()}-"
 
     def _makedirs(self, path):
         try:
             os.makedirs(path, exist_ok=True)
         except OSError as error:
-            raise StoreError(f"could not create directory {path} ({error.strerror}): check "
-                             "that --jugdir names a writable location") from error
+            raise self._os_error(error, "create the directory", path) from error
 
-    def _create_temp(self):
+    def _create_temp(self, kind="tmp"):
         """A new file in tempfiles/: (path, fd)."""
         for _ in range(100):
-            path = f"{self._tempfiles}/{self._temp_prefix}{next(self._counter)}"
+            path = f"{self._tempfiles}/{kind}-{self._temp_prefix}{next(self._counter)}"
             try:
                 return path, os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
             except FileNotFoundError:
@@ -184,14 +259,16 @@ class FileStore(Store):
             except FileExistsError:  # a forked copy of this store uses our prefix
                 self._temp_prefix = self._new_temp_prefix()
             except OSError as error:
-                raise StoreError(f"could not create a file in {self._tempfiles} "
-                                 f"({error.strerror}): check that --jugdir is writable "
-                                 "and the disk not full") from error
+                kind_of_error = ResultNotSaved if error.errno in _WRITE_FAILURES else StoreError
+                raise self._os_error(error, "create a file in", self._tempfiles,
+                                     kind_of_error) from error
         raise StoreError(f"could not create a temporary file in {self._tempfiles}: "
                          "every name tried exists; remove stale files from it")
 
-    def _write_temp(self, writer, durable):
-        """Write a new temporary file with ``writer(fd)``; its path."""
+    def _write_temp(self, writer, durable, what="a result"):
+        """Write a new temporary file with ``writer(fd)``; its path.  A write
+        that fails leaves no file behind (:class:`ResultNotSaved` when the
+        disk is full)."""
         temp, fd = self._create_temp()
         try:
             writer(fd)
@@ -201,18 +278,49 @@ class FileStore(Store):
             os.close(fd)
             os.unlink(temp)
             if isinstance(error, OSError):
-                raise StoreError(f"could not write {temp} ({error.strerror}): is the "
-                                 "disk full?") from error
+                kind = ResultNotSaved if error.errno in _WRITE_FAILURES else StoreError
+                raise self._os_error(error, f"write {what} to", temp, kind) from error
             raise
         os.close(fd)
         return temp
 
     def _rename_into(self, temp, final):
         try:
-            os.rename(temp, final)
-        except FileNotFoundError:
-            self._makedirs(os.path.dirname(final))
-            os.rename(temp, final)
+            try:
+                os.rename(temp, final)
+            except FileNotFoundError:
+                self._makedirs(os.path.dirname(final))
+                os.rename(temp, final)
+        except BaseException as error:
+            _unlink_if_present(temp)
+            if isinstance(error, OSError):
+                raise self._os_error(error, "move a finished file to", final) from error
+            raise
+
+    def remove_dead_tempfiles(self):
+        """Remove the files in tempfiles/ that no one will finish: those of
+        dead processes of this host, and any older than the lease (a writer
+        on another host, or of an older jug).  Returns how many."""
+        try:
+            names = os.listdir(self._tempfiles)
+        except (FileNotFoundError, NotADirectoryError):
+            return 0
+        here = re.sub(r"[^A-Za-z0-9._]", "_", this_host())[:64] or "unknown"
+        now = time.time()
+        removed = 0
+        for name in names:
+            parts = name.split("-")
+            path = f"{self._tempfiles}/{name}"
+            if len(parts) == 5 and parts[1].isdigit() and parts[2] == here:
+                dead = int(parts[1]) != os.getpid() and not pid_alive(int(parts[1]))
+            else:
+                try:
+                    dead = now - os.stat(path).st_mtime > self.lease
+                except FileNotFoundError:
+                    continue
+            if dead and _unlink_if_present(path):
+                removed += 1
+        return removed
 
     # -- results ----------------------------------------------------------------
 
@@ -231,7 +339,8 @@ class FileStore(Store):
 
     def save(self, key, value):
         key = result_key(key)
-        temp = self._write_temp(self._result_writer(key, value), self.fsync)
+        temp = self._write_temp(self._result_writer(key, value), self.fsync,
+                                f"the result of {key[:8]}")
         final = self._result_path(key)
         self._rename_into(temp, final)
         if self.fsync:
@@ -247,9 +356,17 @@ class FileStore(Store):
             if packed is not None:
                 return decode_result(packed, key, f"{self.packed.path}, packed")
             raise ResultMissing(f"no result for task {key}: {path} does not exist "
-                                f"(store {self.path}); `jug execute` computes it") from None
+                                f"(store {self.path}); `jug execute` computes it",
+                                key=key) from None
+        except OSError as error:
+            raise self._os_error(error, "read the result", path) from error
         try:
             buffer = _read_all(fd)
+        except OSError as error:  # a directory, an I/O error: it cannot be loaded
+            reason = os_problem(error)
+            raise CorruptResult(f"the stored result of task {key} ({path}) cannot be read "
+                                f"({reason}); remove it so that it is recomputed",
+                                key, path, reason) from error
         finally:
             os.close(fd)
         return decode_result(buffer, key, path)
@@ -265,6 +382,7 @@ class FileStore(Store):
         present = self.list_keys()
         return [key in present for key in keys]
 
+    @_translate_os_errors("list the results in")
     def list_keys(self):
         keys = set()
         try:
@@ -287,6 +405,7 @@ class FileStore(Store):
         keys.update(self.packed.keys())
         return keys
 
+    @_translate_os_errors("remove")
     def _remove_file(self, key):
         path = self._result_path(key)
         if not _unlink_if_present(path):
@@ -332,9 +451,10 @@ class FileStore(Store):
                 fd = os.open(path, flags, 0o666)
             except FileExistsError:
                 return False
+            except OSError as error:
+                raise self._os_error(error, "create the lock", path) from error
         except OSError as error:
-            raise StoreError(f"could not create lock {path} ({error.strerror}): check that "
-                             "--jugdir is writable") from error
+            raise self._os_error(error, "create the lock", path) from error
         try:
             _write_all(fd, lock_record(f"{self._temp_prefix}{next(self._counter)}",
                                        time.time()))
@@ -344,8 +464,7 @@ class FileStore(Store):
         except OSError as error:
             os.close(fd)
             os.unlink(path)
-            raise StoreError(f"could not write lock {path} ({error.strerror}): is the "
-                             "disk full?") from error
+            raise self._os_error(error, "write the lock", path) from error
         os.close(fd)
         with self._mutex:
             self._held[name] = (stat.st_dev, stat.st_ino, stat.st_mtime_ns)
@@ -368,6 +487,7 @@ class FileStore(Store):
             return None
         return path
 
+    @_translate_os_errors("remove the lock")
     def unlock(self, key):
         name = store_name(key)
         with self._mutex:
@@ -390,47 +510,17 @@ class FileStore(Store):
         return CLAIMED
 
     def save_and_unlock(self, key, value):
-        """Write the result into our lock file and rename it into place: the
-        lock disappears as the result appears, in two directory operations
-        (create, rename) per task instead of four."""
-        key = result_key(key)
-        writer = self._result_writer(key, value)
-        with self._mutex:
-            path = self._still_ours(key)
-            if path is not None and self._held[key][2] != _FAILED_MTIME_NS:
-                try:
-                    fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
-                except FileNotFoundError:
-                    fd = None  # reclaimed by someone who thought we were dead
-                if fd is not None:
-                    try:
-                        writer(fd)
-                        if self.fsync:
-                            os.fsync(fd)
-                    except BaseException:
-                        os.close(fd)
-                        del self._held[key]
-                        _unlink_if_present(path)
-                        raise
-                    os.close(fd)
-                    final = self._result_path(key)
-                    try:
-                        self._rename_into(path, final)
-                    except FileNotFoundError:
-                        pass  # reclaimed meanwhile: save the ordinary way below
-                    else:
-                        del self._held[key]
-                        if self.fsync:
-                            fsync_dir(os.path.dirname(final))
-                            fsync_dir(self._locks)
-                        return
-                self._held.pop(key, None)
+        """Save the result (a temporary file renamed into place), then remove
+        our lock: the lock keeps naming its holder until the result is
+        whole, so a worker killed while writing leaves a lock that is seen
+        to be stale at once, and a temporary file of a dead process."""
         self.save(key, value)
         self.unlock(key)
 
     def is_locked(self, key):
         return os.path.exists(self._lock_path(store_name(key)))
 
+    @_translate_os_errors("mark as failed the lock")
     def fail(self, key, error=None):
         name = store_name(key)
         with self._mutex:
@@ -459,17 +549,27 @@ class FileStore(Store):
             fd = os.open(path, os.O_RDONLY)
         except FileNotFoundError:
             return None
+        except OSError as error:
+            raise self._os_error(error, "read the lock", path) from error
         try:
-            mtime_ns = os.fstat(fd).st_mtime_ns
+            stat = os.fstat(fd)
+            if not stat_module.S_ISREG(stat.st_mode):
+                raise StoreError(f"{path} is a directory (or another non-file) where jug keeps "
+                                 f"the lock of {name}: remove it (`rm -r {path}`) if no one "
+                                 "put it there on purpose, then run jug again")
             data = os.read(fd, 65536)
+        except OSError as error:
+            raise self._os_error(error, "read the lock", path) from error
         finally:
             os.close(fd)
+        mtime_ns = stat.st_mtime_ns
         return parse_lock_record(name, data, mtime_ns / 1e9, mtime_ns == _FAILED_MTIME_NS)
 
     def lock_info(self, key):
         name = store_name(key)
         return self._read_lock(self._lock_path(name), name)
 
+    @_translate_os_errors("list the locks in")
     def list_locks(self):
         locks = {}
         try:
@@ -485,6 +585,7 @@ class FileStore(Store):
                         locks[name] = info
         return locks
 
+    @_translate_os_errors("refresh the locks in")
     def heartbeat(self, keys):
         lost = set()
         names = [store_name(key) for key in keys]
@@ -501,9 +602,10 @@ class FileStore(Store):
                     self._held[name] = (stat.st_dev, stat.st_ino, stat.st_mtime_ns)
         return lost
 
+    @_translate_os_errors("remove the stale lock")
     def _remove_lock_if_unchanged(self, info):
         path = self._lock_path(info.key)
-        grave = f"{self._tempfiles}/reclaim-{os.urandom(8).hex()}"
+        grave = f"{self._tempfiles}/reclaim-{self._temp_prefix}{next(self._counter)}"
         try:
             os.rename(path, grave)
         except FileNotFoundError:
@@ -586,10 +688,14 @@ class FileStore(Store):
             now = time.time_ns()
             os.utime(fd, ns=(now, now))
 
-        temp = self._write_temp(writer, durable=True)
+        try:
+            temp = self._write_temp(writer, durable=True, what=f"blob {name}")
+        except ResultNotSaved as error:  # a manifest that cannot be written stops everything
+            raise StoreError(str(error)) from error
         self._rename_into(temp, final)
         fsync_dir(self._blobs)
 
+    @_translate_os_errors("read")
     def get_blob(self, name):
         try:
             fd = os.open(self._blob_path(name), os.O_RDONLY)

@@ -27,10 +27,10 @@ _FILE_FORMAT = "jug dict_store"
 _FILE_VERSION = 1
 
 
-def open_memory_store(jugdir, lease=DEFAULT_LEASE):
+def open_memory_store(jugdir, settings=None):
     """The store for ``dict_store`` or ``dict_store:FILE``."""
     _, _, path = jugdir.partition(":")
-    return MemoryStore(path or None, lease=lease)
+    return MemoryStore(path or None, lease=DEFAULT_LEASE if settings is None else settings.lease)
 
 
 class MemoryStore(Store):
@@ -129,7 +129,7 @@ class MemoryStore(Store):
         data = self._results.get(key)
         if data is None:
             raise ResultMissing(f"no result for task {key} in the {self.describe()} store; "
-                                "`jug execute` computes it")
+                                "`jug execute` computes it", key=key)
         return decode_result(data, key, f"{self.describe()} store")
 
     def exists(self, key):

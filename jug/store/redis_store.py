@@ -15,18 +15,30 @@ lock removal: compare the token, then delete).  Listing uses ``SCAN``, never
 ``KEYS``; batch queries are pipelined.  Blobs are as durable as the server's
 persistence settings make them.
 
+While the server cannot be reached (restarted, a network cut), every call is
+retried with back-off for ``redis_retry`` seconds (:class:`StoreSettings`,
+``--redis-retry``, ``JUG_REDIS_RETRY``; 60 by default), saying so once on
+stderr, before it fails with one sentence.  Every call may therefore run twice
+on the server (the first reply lost); each is written so that running it again
+changes nothing (a lock's value is chosen before it is sent, and a script
+finding its own value treats it as done).  Opening a store does not wait: an
+unreachable server at start is reported at once.  Passwords in the URL are
+never shown (:meth:`RedisStore.describe`, and every message).
+
 redis-py is imported when a store is opened, never before.
 """
 
 import functools
 import os
+import sys
 import threading
 import time
 
 from jug.errors import ResultMissing, StoreError
-from jug.store.base import (BUSY, CLAIMED, DEFAULT_LEASE, DONE, HEADER, MAGIC, Store,
-                            decode_result, encode_result, failed_lock_record, iso_time,
-                            lock_record, parse_lock_record, result_key, saved_at, store_name)
+from jug.store.base import (BUSY, CLAIMED, DEFAULT_LEASE, DEFAULT_REDIS_RETRY, DONE, HEADER,
+                            MAGIC, Store, decode_result, encode_result, failed_lock_record,
+                            hide_password, iso_time, lock_record, parse_lock_record, result_key,
+                            saved_at, store_name)
 
 #: seconds to wait for a TCP connection before saying the server is unreachable
 CONNECT_TIMEOUT = 2.0
@@ -40,7 +52,8 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 _FAIL = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+local value = redis.call('GET', KEYS[1])
+if value == ARGV[1] or value == ARGV[2] then
   redis.call('SET', KEYS[1], ARGV[2])
   return 1
 end
@@ -101,17 +114,17 @@ return 0
 """
 _BLOB_VERSION = "jug:blob-version"
 _HELD, _FAILED = b"L", b"F"
-
+#: back-off between retries while the server is unreachable: doubling up to this
+_RETRY_FIRST, _RETRY_MAX = 0.05, 2.0
 
 def _talks_to_redis(what):
-    """Turn redis-py errors raised by the method into StoreError."""
+    """Run the method with :meth:`RedisStore._call`: retried while the server
+    is unreachable, redis-py errors turned into StoreError.  Only for methods
+    that may run twice (their values chosen before the decorated part)."""
     def decorate(method):
         @functools.wraps(method)
         def wrapper(self, *args, **kwargs):
-            try:
-                return method(self, *args, **kwargs)
-            except self._redis_error as error:
-                raise self._error(what, error) from error
+            return self._call(what, lambda: method(self, *args, **kwargs))
         return wrapper
     return decorate
 
@@ -121,31 +134,37 @@ class RedisStore(Store):
     (``redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]``, ``rediss://...`` for TLS,
     ``unix:///PATH/redis.sock[?db=DB]``; ``redis:`` alone is localhost:6379)."""
 
-    def __init__(self, url, lease=DEFAULT_LEASE):
+    def __init__(self, url, lease=DEFAULT_LEASE, settings=None):
+        shown = hide_password(url)
         try:
             import redis
             from redis.backoff import ExponentialBackoff
             from redis.retry import Retry
         except ImportError as error:
-            raise StoreError(f"--jugdir {url} needs the redis package (redis-py): "
+            raise StoreError(f"--jugdir {shown} needs the redis package (redis-py): "
                              "pip install redis") from error
         self.url = url
-        self.lease = lease
-        self._lease_ms = int(lease * 1000)
+        self.lease = settings.lease if settings is not None else lease
+        self.retry_for = settings.redis_retry if settings is not None else DEFAULT_REDIS_RETRY
+        self._lease_ms = max(1, int(self.lease * 1000))
         self._redis_error = redis.exceptions.RedisError
         self._connection_error = (redis.exceptions.ConnectionError,
                                   redis.exceptions.TimeoutError)
+        self._fatal_connection_error = redis.exceptions.AuthenticationError
+        self._outage = None  # monotonic time the server stopped answering; guarded by _mutex
+        self._mutex = threading.Lock()
         target = "redis://localhost:6379/0" if url == "redis:" else url
         if "//" not in target:
-            raise StoreError(f"cannot read the Redis address in --jugdir {url!r}: write it as "
-                             "redis://HOST[:PORT][/DB], e.g. redis://localhost:6379/0")
+            raise StoreError(f"cannot read the Redis address in --jugdir {shown!r}: write it "
+                             "as redis://HOST[:PORT][/DB], e.g. redis://localhost:6379/0")
         try:
             self._client = redis.Redis.from_url(
                 target, socket_connect_timeout=CONNECT_TIMEOUT, socket_timeout=SOCKET_TIMEOUT,
                 retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 1))
         except ValueError as error:
-            raise StoreError(f"cannot read the Redis address in --jugdir {url!r} ({error}): "
-                             "write it as redis://[:PASSWORD@]HOST[:PORT][/DB]") from error
+            raise StoreError(f"cannot read the Redis address in --jugdir {shown!r} "
+                             f"({hide_password(str(error))}): write it as "
+                             "redis://[:PASSWORD@]HOST[:PORT][/DB]") from error
         options = self._client.connection_pool.connection_kwargs
         self._db = options.get("db", 0)
         if "path" in options:
@@ -156,17 +175,18 @@ class RedisStore(Store):
             scheme = "rediss" if target.startswith("rediss:") else "redis"
             self._describe = f"{scheme}://{self._address}/{self._db}"
         try:
-            self._client.ping()
+            self._ping(redis.exceptions.BusyLoadingError)
         except self._redis_error as error:
             self._client.close()
+            text = hide_password(str(error))
             if isinstance(error, redis.exceptions.AuthenticationError):
                 raise StoreError(f"Redis at {self._address} refused the credentials in "
-                                 f"--jugdir ({error}): check the user name and password") \
+                                 f"--jugdir ({text}): check the user name and password") \
                     from error
             if isinstance(error, self._connection_error):
-                raise StoreError(f"could not connect to Redis at {self._address} ({error}): "
+                raise StoreError(f"could not connect to Redis at {self._address} ({text}): "
                                  "is redis-server running? check --jugdir") from error
-            raise StoreError(f"Redis at {self._address} refused jug ({error}): check the "
+            raise StoreError(f"Redis at {self._address} refused jug ({text}): check the "
                              "password and database number in --jugdir") from error
         self._unlock = self._client.register_script(_UNLOCK)
         self._claim = self._client.register_script(_CLAIM)
@@ -177,18 +197,75 @@ class RedisStore(Store):
         self._remove_if_token = self._client.register_script(_REMOVE_IF_TOKEN)
         self._put_blob = self._client.register_script(_PUT_BLOB)
         self._held = {}  # lock name -> the value we stored; guarded by _mutex
-        self._mutex = threading.Lock()
         self._tokens = 0
         self._token_prefix = f"{os.urandom(6).hex()}-"
 
     def describe(self):
         return self._describe
 
-    def _error(self, what, error):
+    def _ping(self, loading_error):
+        """Check the server answers; unreachable is reported at once (no
+        waiting at start), but a server loading its data is waited for."""
+        deadline = time.monotonic() + self.retry_for
+        while True:
+            try:
+                return self._client.ping()
+            except loading_error:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.1)
+
+    def _error(self, what, error, waited=None):
+        text = hide_password(str(error))
         if isinstance(error, self._connection_error):
+            tried = (f" and retried for {waited:.0f} s (--redis-retry)"
+                     if waited is not None else "")
             return StoreError(f"lost the connection to Redis at {self._address} while {what} "
-                              f"({error}): is redis-server still running?")
-        return StoreError(f"Redis at {self._address} failed while {what}: {error}")
+                              f"({text}){tried}: is redis-server running? jug execute can be "
+                              "started again once it is, nothing saved is lost")
+        return StoreError(f"Redis at {self._address} failed while {what}: {text}")
+
+    def _call(self, what, send):
+        """``send()``, retried with back-off while the server cannot be
+        reached, for up to :attr:`retry_for` seconds; redis-py errors become
+        one StoreError sentence."""
+        delay = _RETRY_FIRST
+        deadline = None
+        while True:
+            try:
+                reply = send()
+            except self._fatal_connection_error as error:
+                raise self._error(what, error) from error
+            except self._connection_error as error:
+                now = time.monotonic()
+                if deadline is None:
+                    deadline = now + self.retry_for
+                    self._note_outage(what, error)
+                if now >= deadline:
+                    raise self._error(what, error, self.retry_for) from error
+                time.sleep(min(delay, deadline - now))
+                delay = min(delay * 2, _RETRY_MAX)
+                continue
+            except self._redis_error as error:
+                raise self._error(what, error) from error
+            if deadline is not None or self._outage is not None:
+                self._note_recovery()
+            return reply
+
+    def _note_outage(self, what, error):
+        with self._mutex:
+            first, self._outage = self._outage is None, self._outage or time.monotonic()
+        if first and self.retry_for > 0:
+            print(f"jug: Redis at {self._address} does not answer ({hide_password(str(error))}) "
+                  f"while {what}; retrying for up to {self.retry_for:.0f} s", file=sys.stderr,
+                  flush=True)
+
+    def _note_recovery(self):
+        with self._mutex:
+            since, self._outage = self._outage, None
+        if since is not None:
+            print(f"jug: Redis at {self._address} answers again after "
+                  f"{time.monotonic() - since:.1f} s", file=sys.stderr, flush=True)
 
     def _scan(self, prefix):
         """Every key starting with ``prefix`` (bytes), without it."""
@@ -207,10 +284,10 @@ class RedisStore(Store):
 
     # -- results ----------------------------------------------------------------
 
-    @_talks_to_redis("saving a result")
     def save(self, key, value):
         key = result_key(key)
-        self._client.set(f"result:{key}", encode_result(value, key=key))
+        data = encode_result(value, key=key)
+        self._call("saving a result", lambda: self._client.set(f"result:{key}", data))
 
     @_talks_to_redis("loading a result")
     def load(self, key):
@@ -218,7 +295,8 @@ class RedisStore(Store):
         data = self._client.get(f"result:{key}")
         if data is None:
             raise ResultMissing(f"no result for task {key}: key result:{key} does not exist "
-                                f"in Redis at {self._describe}; `jug execute` computes it")
+                                f"in Redis at {self._describe}; `jug execute` computes it",
+                                key=key)
         return decode_result(data, key, f"key result:{key} in Redis at {self._describe}")
 
     @_talks_to_redis("loading results")
@@ -232,7 +310,7 @@ class RedisStore(Store):
                 if data is None:
                     raise ResultMissing(f"no result for task {key}: key result:{key} does not "
                                         f"exist in Redis at {self._describe}; `jug execute` "
-                                        "computes it")
+                                        "computes it", key=key)
                 values.append(decode_result(data, key,
                                             f"key result:{key} in Redis at {self._describe}"))
         return values
@@ -271,25 +349,31 @@ class RedisStore(Store):
 
     # -- locks ------------------------------------------------------------------
 
-    @_talks_to_redis("taking a lock")
+    def _new_lock_value(self):
+        self._tokens += 1
+        return _HELD + lock_record(f"{self._token_prefix}{self._tokens}", time.time())
+
     def lock(self, key):
         name = store_name(key)
-        self._tokens += 1
-        value = _HELD + lock_record(f"{self._token_prefix}{self._tokens}", time.time())
-        if not self._client.set(f"lock:{name}", value, nx=True, px=self._lease_ms):
+        value = self._new_lock_value()
+
+        def send():
+            if self._client.set(f"lock:{name}", value, nx=True, px=self._lease_ms):
+                return True
             # a retried SET whose first reply was lost finds our own value
-            if self._client.get(f"lock:{name}") != value:
-                return False
+            return self._client.get(f"lock:{name}") == value
+
+        if not self._call("taking a lock", send):
+            return False
         with self._mutex:
             self._held[name] = value
         return True
 
-    @_talks_to_redis("claiming a task")
     def claim(self, key):
         key = result_key(key)
-        self._tokens += 1
-        value = _HELD + lock_record(f"{self._token_prefix}{self._tokens}", time.time())
-        answer = self._claim(keys=[f"result:{key}", f"lock:{key}"], args=[value, self._lease_ms])
+        value = self._new_lock_value()
+        answer = self._call("claiming a task", lambda: self._claim(
+            keys=[f"result:{key}", f"lock:{key}"], args=[value, self._lease_ms]))
         if answer == 2:
             return DONE
         if answer == 0:
@@ -300,7 +384,6 @@ class RedisStore(Store):
 
     batched = True
 
-    @_talks_to_redis("claiming tasks")
     def claim_many(self, keys):
         keys = [result_key(key) for key in keys]
         if len(keys) == 1:
@@ -308,10 +391,10 @@ class RedisStore(Store):
         values = []
         names = []
         for key in keys:
-            self._tokens += 1
-            values.append(_HELD + lock_record(f"{self._token_prefix}{self._tokens}", time.time()))
+            values.append(self._new_lock_value())
             names.extend((f"result:{key}", f"lock:{key}"))
-        answers = self._claim_many(keys=names, args=[self._lease_ms, *values])
+        answers = self._call("claiming tasks", lambda: self._claim_many(
+            keys=names, args=[self._lease_ms, *values]))
         claims = []
         with self._mutex:
             for key, value, answer in zip(keys, values, answers):
@@ -320,49 +403,65 @@ class RedisStore(Store):
                 claims.append(CLAIMED if answer == 1 else DONE if answer == 2 else BUSY)
         return claims
 
-    @_talks_to_redis("saving results")
     def save_and_unlock_many(self, items):
         items = [(result_key(key), value) for key, value in items]
         if len(items) == 1:
             return self.save_and_unlock(*items[0])
         encoded = [(key, encode_result(value, key=key)) for key, value in items]
         with self._mutex:
-            held = [self._held.pop(key, None) for key, _ in encoded]
-        pipe = self._client.pipeline(transaction=False)
-        for (key, data), value in zip(encoded, held):
-            self._save_and_unlock(keys=[f"result:{key}", f"lock:{key}"], args=[data, value or b""],
-                                  client=pipe)
-        pipe.execute()
+            held = [self._held.get(key) for key, _ in encoded]
 
-    @_talks_to_redis("saving a result")
+        def send():
+            pipe = self._client.pipeline(transaction=False)
+            for (key, data), value in zip(encoded, held):
+                self._save_and_unlock(keys=[f"result:{key}", f"lock:{key}"],
+                                      args=[data, value or b""], client=pipe)
+            return pipe.execute()
+
+        self._call("saving results", send)
+        self._forget(key for key, _ in encoded)
+
     def save_and_unlock(self, key, value):
         key = result_key(key)
         data = encode_result(value, key=key)
         with self._mutex:
-            held = self._held.pop(key, None)
-        self._save_and_unlock(keys=[f"result:{key}", f"lock:{key}"], args=[data, held or b""])
+            held = self._held.get(key)
+        self._call("saving a result", lambda: self._save_and_unlock(
+            keys=[f"result:{key}", f"lock:{key}"], args=[data, held or b""]))
+        self._forget([key])
 
-    @_talks_to_redis("releasing a lock")
+    def _forget(self, names):
+        with self._mutex:
+            for name in names:
+                self._held.pop(name, None)
+
     def unlock(self, key):
         name = store_name(key)
         with self._mutex:
-            value = self._held.pop(name, None)
-            return value is not None and bool(self._unlock(keys=[f"lock:{name}"], args=[value]))
+            value = self._held.get(name)
+        if value is None:
+            return False
+        released = self._call("releasing a lock",
+                              lambda: self._unlock(keys=[f"lock:{name}"], args=[value]))
+        self._forget([name])
+        return bool(released)
 
     @_talks_to_redis("checking a lock")
     def is_locked(self, key):
         return bool(self._client.exists(f"lock:{store_name(key)}"))
 
-    @_talks_to_redis("marking a lock failed")
     def fail(self, key, error=None):
         name = store_name(key)
         with self._mutex:
             value = self._held.get(name)
-            if value is None or value[:1] == _FAILED:
-                return value is not None
-            failed = _FAILED + (failed_lock_record(value[1:], error) if error else value[1:])
-            if not self._fail(keys=[f"lock:{name}"], args=[value, failed]):
-                del self._held[name]
+        if value is None or value[:1] == _FAILED:
+            return value is not None
+        failed = _FAILED + (failed_lock_record(value[1:], error) if error else value[1:])
+        marked = self._call("marking a lock failed",
+                            lambda: self._fail(keys=[f"lock:{name}"], args=[value, failed]))
+        with self._mutex:
+            if not marked:
+                self._held.pop(name, None)
                 return False
             self._held[name] = failed  # still ours (so unlock removes it), never refreshed
             return True
