@@ -627,10 +627,7 @@ class _PayloadPickler:
                                                 lazy.get(obj.__name__))
                 elif by_name and isinstance(obj, type) and obj.__module__ in carried_names:
                     if chunk:
-                        reduced = replay.by_name(obj, carried_names)
-                        if reduced is not None:
-                            return reduced
-                        return super().reducer_override(obj)
+                        return replay.by_name(obj, carried_names) or super().reducer_override(obj)
                     return _by_name(obj)
                 elif getattr(obj, "__module__", None) in carried_names and kind is not type:
                     return replay.by_name_reduce(obj, by_globals) or super().reducer_override(obj)
