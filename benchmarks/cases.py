@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import tempfile
@@ -30,6 +31,7 @@ STATUS_EXIT_CODES = (0, 1)  # jug 2.7: 0 when everything is finished, 1 otherwis
 EXECUTE_SIZES = (1000, 10000)
 BARRIER_DONE_MAX = 10000  # finishing the two-stage jugfile at 100k costs minutes per implementation
 LARGE_ARGS_TASKS = 100
+FINISHED_STORE_MAX = 100000  # larger sizes: no benchmark that needs a finished store
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Row:
     tasks: int | None = None  # for per-task figures
     bytes: int | None = None  # for throughput figures
     note: str = ""
+    unit: str = "seconds"  # or "bytes": the sample's value is a byte count
 
 
 @dataclass(frozen=True)
@@ -173,7 +176,8 @@ def run_benchmark(benchmark, impl, ctx):
             ctx.redis.flush()
         samples = {}
         for step in benchmark.steps(impl, ctx, workdir):
-            stamp = step.env.get("JUG_BENCH_STAMP") if step.measure == "stamp" else None
+            stamp = (step.env.get("JUG_BENCH_STAMP") if step.measure in ("stamp", "first-task-bytes")
+                     else None)
             wall_start = time.time()
             result = ctx.spawner.run(step.argvs, cwd=workdir, env=step.env, timeout=ctx.timeout, stamp=stamp)
             error = result.error(step.accept)
@@ -194,6 +198,18 @@ def run_benchmark(benchmark, impl, ctx):
             if step.measure == "stamp":
                 with open(stamp) as fh:
                     seconds = float(fh.read()) - wall_start
+            elif step.measure == "first-task-bytes":
+                found = FIRST_TASK_LINE.search(result.stderr)
+                if found is None:
+                    for row_id in row_ids:
+                        samples.setdefault(row_id, Sample(error="no 'first task: read N bytes' line on stderr"))
+                    return samples
+                blobs = workdir / (Path(benchmark.jugfile).stem + ".jugdata") / "blobs"
+                stored = sum(entry.stat().st_size for entry in blobs.iterdir()) if blobs.is_dir() else None
+                for row_id in step.record:
+                    samples[row_id] = Sample(float(found.group(1)), result.max_rss_kib,
+                                             cpu_seconds=result.cpu_seconds, total_bytes=stored)
+                continue
             elif step.measure == "stdout-json":
                 try:
                     seconds = json.loads(result.stdout.strip().splitlines()[-1])["seconds"]
@@ -202,7 +218,7 @@ def run_benchmark(benchmark, impl, ctx):
                         samples.setdefault(row_id, Sample(error=f"unreadable output: {result.stdout[:80]!r}"))
                     return samples
             for row_id in step.record:
-                samples[row_id] = Sample(seconds, result.max_rss_kib)
+                samples[row_id] = Sample(seconds, result.max_rss_kib, cpu_seconds=result.cpu_seconds)
         return samples
     finally:
         if owned:
@@ -281,6 +297,31 @@ def startup_benchmark(jugfile, size, quick=False):
     return Benchmark(row_id, (row,), jugfile, size, steps=steps, quick=quick)
 
 
+# What ours logs (``--verbose info``) when its first task starts.
+FIRST_TASK_LINE = re.compile(r"first task: read (\d+) bytes in (\d+) blobs? from the store")
+
+
+def startup_bytes_benchmark(jugfile, size):
+    """Bytes a worker of ours reads from the store before its first task runs,
+    against everything the compile stored (manifest and payload).  The
+    original has no manifest (it imports the jugfile), so it has no row."""
+    stem = jugfile[:-3]
+    row_id = f"startup-bytes/{stem}/{size}"
+
+    def steps(impl, ctx, workdir):
+        if not impl.compiles:
+            return []
+        env = impl.environ(JUG_BENCH_N=size, JUG_BENCH_STAMP=workdir / "first-task.stamp")
+        return [Step((impl.jug("compile", jugfile),), env, name="compile"),
+                Step((ctx.execute_args(impl, jugfile) + ["--verbose", "info"],), env,
+                     record=(row_id,), measure="first-task-bytes")]
+
+    row = Row(row_id, f"bytes read from the store until the first task — {_label(stem, size)}",
+              unit="bytes", note="ours only (the original reads no manifest); shown against the size "
+                                 "of every blob the compile stored (manifest and payload)")
+    return Benchmark(row_id, (row,), jugfile, size, steps=steps)
+
+
 def top_level_startup_benchmark(jugfile, size, quick=False):
     """Worker start to first task when the worker runs the jugfile's top
     level (ours: ``--run-jugfile``, what a jugfile that configures a library
@@ -304,13 +345,14 @@ def top_level_startup_benchmark(jugfile, size, quick=False):
 # What replaying costs a worker before its first task: applying the top
 # level's changes, and decoding the state of the modules the payload carries
 # beyond their functions and classes (what the payload held before it carried
-# whole modules): the decoding time of the payload minus that of the same
-# payload with only the modules' functions and classes, best of 7 each.
+# whole modules): the decoding time of the payload's head (what every worker
+# decodes; the rows are read as tasks run) minus that of the same head with
+# only the modules' functions and classes, best of 7 each.
 REPLAY_SCRIPT = """
 import json, sys, time, types
 jugfile = sys.argv[1]
 from jug.compiler.build import obtain_manifest
-from jug.compiler.manifest import _PayloadPickler, decode_payload
+from jug.compiler.manifest import _PayloadPickler, _head_bytes, decode_payload
 from jug.compiler.replay import Replay
 from jug.store import open_store
 store = open_store(jugfile[:-3] + ".jugdata")
@@ -318,18 +360,18 @@ manifest, trace = obtain_manifest(jugfile, store)
 assert trace is None, "the manifest was not fresh"
 header, graph = manifest.header, manifest.graph
 full = store.get_blob(header.payload)
-payload, _ = decode_payload(full, graph, store)
+payload = decode_payload(full, graph, store, header.payload)[0].payload  # the head only
 import cloudpickle
 from jug.compiler.replay import carried_namespace
 for module in payload.modules:
     cloudpickle.register_pickle_by_value(module)
     carried_namespace(module)  # decodes what is decoded lazily
-index = {h: i for i, h in enumerate(graph.hashes)}
+index = graph.index_map()
 def code(value):
     return isinstance(value, (types.FunctionType, type)) or hasattr(value, "f")
 state = {m.__name__: {k for k, v in vars(m).items() if not k.startswith("__") and not code(v)}
          for m in payload.modules}
-bare = _PayloadPickler(index, payload.modules, state).dumps(payload.to_pickle())
+bare = _head_bytes(_PayloadPickler(index, payload.modules, state), payload)
 def best(function):
     times = []
     for _ in range(7):
@@ -523,20 +565,28 @@ def hash_benchmark(nbytes, quick=False):
 
 
 def catalogue(sizes, *, hash_bytes):
-    """Every benchmark for ``sizes``, in run order."""
+    """Every benchmark for ``sizes``, in run order.
+
+    Sizes above :data:`FINISHED_STORE_MAX` (the ``--sizes 1000000`` tier) get
+    only what needs no finished store: compile, status on a fresh store and
+    worker start-up (time, memory and bytes read from the store); building
+    a finished store of a million tasks takes the original most of an
+    hour."""
     sizes = sorted(sizes)
     smallest = sizes[0]
+    finished_sizes = [size for size in sizes if size <= FINISHED_STORE_MAX]
     benchmarks = [help_benchmark()]
     for jugfile in ("fanout.py", "layered.py", "barrier.py"):
         for size in sizes:
             benchmarks.append(status_fresh_benchmark(jugfile, size, quick=jugfile == "fanout.py" and size == smallest))
     benchmarks.append(status_fresh_benchmark("largeargs.py", LARGE_ARGS_TASKS))
-    for size in sizes:
+    for size in finished_sizes:
         benchmarks.append(status_done_benchmark("layered.py", size, quick=size == smallest))
-    for size in sizes:
+    for size in finished_sizes:
         if size <= BARRIER_DONE_MAX:
             benchmarks.append(status_done_benchmark("barrier.py", size))
-    benchmarks.append(status_done_benchmark("largeargs.py", LARGE_ARGS_TASKS))
+    if finished_sizes:
+        benchmarks.append(status_done_benchmark("largeargs.py", LARGE_ARGS_TASKS))
     benchmarks.append(startup_benchmark("single.py", None, quick=True))
     for size in sizes:
         benchmarks.append(startup_benchmark("fanout.py", size))
@@ -549,6 +599,9 @@ def catalogue(sizes, *, hash_bytes):
         for size in sizes:
             benchmarks.append(replay_benchmark(jugfile, size))
     for size in sizes:
+        if size > FINISHED_STORE_MAX:
+            benchmarks.append(startup_bytes_benchmark("fanout.py", size))
+    for size in sizes:
         if size in EXECUTE_SIZES:
             for store in ("file", "redis"):
                 for workers in (1, 2):
@@ -557,13 +610,13 @@ def catalogue(sizes, *, hash_bytes):
     for size in sizes:
         if size in EXECUTE_SIZES:
             benchmarks.append(execute_benchmark("barrier.py", size, "file", 1))
-    for size in sizes:
+    for size in finished_sizes:
         benchmarks.append(invalidate_benchmark(size, quick=size == smallest))
-    for size in sizes:
+    for size in finished_sizes:
         benchmarks.append(cleanup_benchmark(size, quick=size == smallest))
-    for size in sizes:
+    for size in finished_sizes:
         benchmarks.append(pack_benchmark(size, quick=size == smallest))
-    for size in sizes:
+    for size in finished_sizes:
         benchmarks.append(graph_benchmark(size, quick=size == smallest))
     benchmarks.append(hash_benchmark(hash_bytes, quick=True))
     return benchmarks

@@ -40,6 +40,7 @@ class ProcessResult:
     stopped_early: bool
     stderr: str
     stdout: str
+    cpu_seconds: float = 0.0  # user + system time of every child, summed
 
     def error(self, accept=(0,)):
         """A one-line description of what went wrong, or None."""
@@ -87,7 +88,8 @@ def run_processes(argvs, *, cwd, env, timeout, stamp=None, poll_interval=0.002):
         _, status, rusage = os.wait4(proc.pid, 0)
         end = time.perf_counter()
         with lock:
-            reaped[proc.pid] = (end, os.waitstatus_to_exitcode(status), rusage.ru_maxrss)
+            reaped[proc.pid] = (end, os.waitstatus_to_exitcode(status), rusage.ru_maxrss,
+                                rusage.ru_utime + rusage.ru_stime)
 
     start = time.perf_counter()
     try:
@@ -146,6 +148,7 @@ def run_processes(argvs, *, cwd, env, timeout, stamp=None, poll_interval=0.002):
         stopped_early=stopped_early,
         stderr="".join(_read(p) for p in err_paths),
         stdout="".join(_read(p) for p in out_paths),
+        cpu_seconds=sum(reaped[proc.pid][3] for proc, _ in children),
     )
 
 
@@ -246,9 +249,12 @@ class Sample:
     seconds: float | None = None
     max_rss_kib: int | None = None
     error: str | None = None
+    cpu_seconds: float | None = None  # user + system of the measured processes
+    total_bytes: int | None = None  # bytes rows: what the value is a part of
 
     def to_json(self):
-        return {"seconds": self.seconds, "max_rss_kib": self.max_rss_kib, "error": self.error}
+        return {"seconds": self.seconds, "max_rss_kib": self.max_rss_kib, "error": self.error,
+                "cpu_seconds": self.cpu_seconds, "total_bytes": self.total_bytes}
 
 
 @dataclass
@@ -278,6 +284,11 @@ class Series:
         return max(self.values) if self.values else None
 
     @property
+    def cpu_median(self):
+        cpu = [s.cpu_seconds for s in self.samples if s.error is None and s.cpu_seconds is not None]
+        return statistics.median(cpu) if cpu else None
+
+    @property
     def max_rss_kib(self):
         rss = [s.max_rss_kib for s in self.samples if s.error is None and s.max_rss_kib]
         return max(rss) if rss else None
@@ -288,6 +299,7 @@ class Series:
             "min": self.minimum,
             "max": self.maximum,
             "max_rss_kib": self.max_rss_kib,
+            "cpu_median": self.cpu_median,
             "errors": self.errors,
             "samples": [s.to_json() for s in self.samples],
         }

@@ -57,6 +57,13 @@ def _interpolated_scan(floors, files):
     return t0 + (t1 - t0) * (files - n0) / (n1 - n0)
 
 
+def format_value(row, value):
+    """A sample's value as the log shows it."""
+    if getattr(row, "unit", "seconds") == "bytes":
+        return "—" if value is None else f"{value / 1e6:.2f} MB"
+    return format_seconds(value)
+
+
 def format_seconds(seconds):
     if seconds is None:
         return "—"
@@ -73,6 +80,10 @@ def _cell(row, series):
     if series.median is None:
         return "error: " + _short(series.errors[0]) if series.errors else "—"
     dagger = " †" if series.errors else ""
+    if row.unit == "bytes":
+        total = max((s.total_bytes or 0 for s in series.samples), default=0)
+        share = f" of {total / 1e6:.1f} MB ({100 * series.median / total:.1f}%)" if total else ""
+        return f"{series.median / 1e6:.2f} MB{share}{dagger}"
     if row.bytes:
         rate = lambda s: row.bytes / s / 1e9  # noqa: E731
         if len(series.values) == 1:
@@ -108,6 +119,13 @@ def _rss(series):
     return f"{series.max_rss_kib / 1024:.0f}"
 
 
+def _cpu(series):
+    """Median user + system time: on a loaded machine it moves less than wall time."""
+    if series is None or series.cpu_median is None:
+        return "—"
+    return f"{series.cpu_median:.2f}" if series.cpu_median < 10 else f"{series.cpu_median:.1f}"
+
+
 def markdown(meta, rows, results, floors):
     out = []
     out.append(f"Benchmarks — {meta['date']} — {meta['host']['cpu']} ({meta['host']['cores']} cores), "
@@ -125,8 +143,9 @@ def markdown(meta, rows, results, floors):
     if meta.get("redis"):
         out.append(f"* redis: {meta['redis']}")
     out.append("")
-    out.append("| measurement | original | ours | original/ours | floor | peak RSS MB (orig/ours) |")
-    out.append("| --- | --- | --- | ---: | --- | ---: |")
+    out.append("| measurement | original | ours | original/ours | floor | peak RSS MB (orig/ours) "
+               "| CPU s (orig/ours) |")
+    out.append("| --- | --- | --- | ---: | --- | ---: | ---: |")
     notes = []
     for row in rows:
         result = results.get(row.id, {})
@@ -141,7 +160,8 @@ def markdown(meta, rows, results, floors):
             mark = f" [{notes.index(row.note) + 1}]"
         out.append(f"| {row.title}{mark} | {_cell(row, result.get('original'))} | {_cell(row, result.get('ours'))} "
                    f"| {_format_ratio(ratio(result))} | {floor_text} "
-                   f"| {_rss(result.get('original'))} / {_rss(result.get('ours'))} |")
+                   f"| {_rss(result.get('original'))} / {_rss(result.get('ours'))} "
+                   f"| {_cpu(result.get('original'))} / {_cpu(result.get('ours'))} |")
     out.append("")
     for i, note in enumerate(notes, 1):
         out.append(f"[{i}] {note}  ")

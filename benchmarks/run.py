@@ -242,6 +242,7 @@ def main(argv=None):
                         wait_cycle_time=args.wait_cycle_time,
                         redis=redis, hash_bytes=args.hash_mb << 20, keep_work=args.keep_work, log=log)
     rows = [row for benchmark in benchmarks for row in benchmark.rows]
+    row_by_id = {row.id: row for row in rows}
     results = {row.id: {"original": Series(), "ours": Series()} for row in rows}
     floors = {}
     interrupted = False
@@ -261,7 +262,8 @@ def main(argv=None):
                     if any(sample.error for sample in samples.values()):
                         broken.add(impl.label)
                     shown = ", ".join(
-                        f"{row_id.split('/')[0]} {report.format_seconds(s.seconds) if s.error is None else s.error}"
+                        f"{row_id.split('/')[0]} "
+                        f"{report.format_value(row_by_id[row_id], s.seconds) if s.error is None else s.error}"
                         for row_id, s in samples.items())
                     log(f"[{index}/{len(benchmarks)}] {benchmark.id} run {run} {impl.label}: {shown}")
         if not args.no_floor:

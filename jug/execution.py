@@ -86,7 +86,8 @@ import sys
 import threading
 import time
 
-from jug.errors import CorruptResult, GraphError, JugError, ResultMissing, ResultNotSaved
+from jug.errors import (CorruptResult, GraphError, JugError, ManifestError, ResultMissing,
+                        ResultNotSaved)
 from jug.context import current_context
 from jug.store.base import BUSY, DONE, exception_line
 
@@ -371,10 +372,9 @@ class Worker:
         self.totals = totals
         self.hashes = graph.hashes
         n = len(graph)
-        indptr = graph.dep_indptr
         self.finished = bytearray(n)
         self.failed = bytearray(n)
-        self.pending = [indptr[i + 1] - indptr[i] for i in range(n)]
+        self.pending = None  # unfinished dependencies per task (start() counts them)
         self.ready = collections.deque()
         self.blocked = set()
         self.selected = _selection(graph, options.select)
@@ -440,19 +440,22 @@ class Worker:
 
     def start(self):
         """Mark what the store already holds finished and fill ``ready``."""
+        from jug.graph import dependency_counts, finished_mask, runnable
+
         keys = self.store.list_keys()
-        hashes = self.hashes
-        for i in range(len(hashes)):
-            if hashes[i] in keys:
+        # whole-graph passes (numpy for a large graph); no hash is read when
+        # the store holds no result
+        self.finished = finished = finished_mask(self.graph, keys)
+        self.pending = dependency_counts(self.graph, finished)
+        if keys:
+            for i in _set_indices(finished):
                 self.note_loaded(i)
-                self.finish(i)
-        pending, finished, ready = self.pending, self.finished, self.ready
-        for i in range(len(hashes)):
-            if pending[i] == 0 and not finished[i]:
-                ready.append(i)
+        ready = self.ready
+        ready.extend(runnable(self.pending, finished))
         selected = self.selected
-        self.observer.stage(self.graph, sum(1 for i in range(len(hashes))
-                                            if finished[i] and selected[i]), sum(selected))
+        done = (finished.count(1) if self.options.select is None
+                else sum(1 for i in _set_indices(finished) if selected[i]))
+        self.observer.stage(self.graph, done, selected.count(1))
         # Start at a different place in the ready list in each worker so that
         # workers do not all contend for the same first tasks.
         if len(ready) > 1:
@@ -583,10 +586,10 @@ class Worker:
 
     def saved(self, keys):
         """The results (and locks) of ``keys`` are in the store (any thread)."""
-        index_of = self.graph.index_of
+        keys = set(keys)
+        hashes = self.hashes  # of the held tasks only: a large graph's hashes are read in chunks
         with self._held_mutex:
-            for key in keys:
-                self.held.discard(index_of(key))
+            self.held.difference_update([i for i in self.held if hashes[i] in keys])
 
     def release(self, i):
         """Give back the lock of claimed task ``i`` without a result."""
@@ -649,6 +652,9 @@ class Worker:
             if not self.recompute_damaged(i, error):
                 self.fail(i, self.unusable_input(i, error))
             return
+        except ManifestError:
+            self.release_quietly(i)
+            raise  # a damaged payload chunk: not the task's failure
         except Exception as error:
             self.fail(i, error)
             return
@@ -870,6 +876,14 @@ def _preload(store, tasks):
     if len(tasks) > 1:
         for task, result in zip(tasks, store.load_many([t.key for t in tasks])):
             task.set_result(result)
+
+
+def _set_indices(mask):
+    """The indices of the non-zero bytes of ``mask``, in order."""
+    i = mask.find(1)
+    while i != -1:
+        yield i
+        i = mask.find(1, i + 1)
 
 
 def _dependency_path(graph, start, goal):

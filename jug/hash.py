@@ -52,6 +52,7 @@ __all__ = [
     "hash_bytes",
     "hash_one",
     "hash_task",
+    "task_key",
 ]
 
 ENCODING_VERSION = 1
@@ -87,6 +88,7 @@ _TIME = struct.Struct(">BBBIB").pack
 _DATETIME = struct.Struct(">HBBBBBIB").pack
 _TIMEDELTA = struct.Struct(">iII").pack
 _CANONICAL_NAN = b"\x7f\xf8\x00\x00\x00\x00\x00\x00"
+_COUNTS = [_U64(i) for i in range(8)]  # argument counts, encoded
 _hexlify = binascii.hexlify
 # usedforsecurity=False: a task hash is not a security boundary, and the flag
 # keeps SHA-1 available when OpenSSL runs in FIPS mode.
@@ -113,11 +115,14 @@ class HashMemo:
     (values inside a memoized container are counted once).
     """
 
-    __slots__ = ("_entries", "fallbacks")
+    __slots__ = ("_entries", "fallbacks", "reused")
 
     def __init__(self) -> None:
         self._entries: dict[int, tuple[bytes, object]] = {}
         self.fallbacks: dict[str, int] = {}
+        #: ids of memoized objects that were encoded more than once (shared
+        #: by several tasks): the payload stores each of them once
+        self.reused: set[int] = set()
 
     def __len__(self) -> int:
         """Number of memoized objects."""
@@ -129,7 +134,14 @@ class HashMemo:
         if entry is None:
             entry = (tag + body_digest(obj, self), obj)
             self._entries[id(obj)] = entry
+        else:
+            self.reused.add(id(obj))
         return entry[0]
+
+    def shared_objects(self) -> dict[int, object]:
+        """``{id: object}`` of the memoized objects encoded more than once."""
+        entries = self._entries
+        return {key: entries[key][1] for key in self.reused if key in entries}
 
 
 # --------------------------------------------------------------------------
@@ -177,6 +189,33 @@ def hash_task(name: str, args: tuple, kwargs: dict, memo: HashMemo | None = None
     except HashingError as err:
         raise HashingError(f"cannot hash {_describe_argument(name, where)}: {err}") from err
     return _hexlify(_digest(b"".join(parts)))
+
+
+_TASK_PREFIXES: dict[str, bytes] = {}  # task name -> header + its encoding
+
+
+def task_key(name: str, args: tuple, kwargs: dict, memo: HashMemo | None = None) -> str:
+    """``hash_task(...)`` as a ``str``: a task's key in the store.
+
+    The common case (a few positional arguments) takes a shorter path, with
+    the header and name encoded once per name; the digest is the same."""
+    prefix = _TASK_PREFIXES.get(name)
+    if prefix is None:
+        if type(name) is not str:
+            return hash_task(name, args, kwargs, memo).decode("ascii")
+        prefix = _TASK_PREFIXES[name] = _TASK_HEADER + _encode_str(name, None)
+    if kwargs or len(args) >= len(_COUNTS):
+        return hash_task(name, args, kwargs, memo).decode("ascii")
+    get = _ENCODERS.get
+    parts = [prefix, _COUNTS[len(args)]]
+    append = parts.append
+    try:
+        for arg in args:
+            append((get(type(arg)) or _encoder_for(type(arg)))(arg, memo))
+    except (RecursionError, HashingError):  # hash_task says which argument
+        return hash_task(name, args, kwargs, memo).decode("ascii")
+    append(_COUNTS[0])
+    return _sha1(b"".join(parts), usedforsecurity=False).hexdigest()
 
 
 def hash_bytes(data: bytes | bytearray | memoryview) -> bytes:

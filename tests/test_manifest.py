@@ -374,35 +374,50 @@ def _three_task_manifest():
 GOLDEN_MANIFESTS = {
     1: "06383fbd2846f09456b6fdb836627d0096fe34c022204227aa3ceadd117b1e83",
     2: "96b1de35ae6280e85de33e2e56f6de4ac545b910429fc3050b959d3e2445331d",  # observations
-    3: "d33ab866d077f01adcd76772675e373b7c1a9b518691bfc08c49f2a5a23b1ca1",  # what the top level changed (replay)
+    3: "d33ab866d077f01adcd76772675e373b7c1a9b518691bfc08c49f2a5a23b1ca1",  # (main) what the top level changed (replay)
+    4: "585eb12b4c211aca7c5ed27dbdc7fc12d4be33d86b003087ea201756dc560d25",  # chunked hashes (2 tasks) and replay
 }
 
 
 def test_manifest_encoding_is_pinned_per_format_version():
     import hashlib
 
-    from jug.compiler.manifest import FORMAT_VERSION, encode_manifest
+    from jug.compiler.manifest import FORMAT_VERSION, encode_manifest, hash_chunk_blobs
 
-    data = encode_manifest(*_three_task_manifest())
+    header, graph, lines = _three_task_manifest()
+    chunks = hash_chunk_blobs(graph, 2)
+    assert chunks == [("hashes-d285cfdc0aa85c95d6d9e2dd413f02607f4020f4", bytes.fromhex("aa" * 20 + "bb" * 20)),
+                      ("hashes-b7ac34cfd1cf7e642929e80388f5761592c3d0ae", bytes.fromhex("cc" * 20))]
+    data = encode_manifest(header, graph, lines, [name for name, _ in chunks], 2)
     assert FORMAT_VERSION in GOLDEN_MANIFESTS, "a new FORMAT_VERSION needs its golden digest"
     assert hashlib.sha256(data).hexdigest() == GOLDEN_MANIFESTS[FORMAT_VERSION], data
     header_length = int.from_bytes(data[12:16], "little")
     assert data[16:16 + header_length].startswith(b'{"argv":["jugfile.py","--n","2"],'
-                                                   b'"edge_count":2,"fallbacks":[["mod.Thing",2]]')
-    assert data[16 + header_length:16 + header_length + 60] == bytes.fromhex("aa" * 20 + "bb" * 20
-                                                                             + "cc" * 20)
+                                                   b'"chunk_tasks":2,"edge_count":2,'
+                                                   b'"fallbacks":[["mod.Thing",2]]')
+    # name_ids [0, 0, 1] as differences, uncompressed (too short to pay)
+    assert data[16 + header_length:16 + header_length + 12] == bytes([0] * 8 + [1, 0, 0, 0])
 
 
 def test_manifest_decodes_to_what_was_encoded():
-    from jug.compiler.manifest import ManifestHeader, decode_manifest, encode_manifest
+    from jug.compiler.manifest import (ManifestHeader, decode_manifest, encode_manifest,
+                                       hash_chunk_blobs)
+    from jug.store.memory_store import MemoryStore
 
     header, graph, lines = _three_task_manifest()
-    manifest = decode_manifest(encode_manifest(header, graph, lines))
+    store = MemoryStore()
+    chunks = hash_chunk_blobs(graph, 2)
+    for name, data in chunks:
+        store.put_blob(name, data)
+    manifest = decode_manifest(encode_manifest(header, graph, lines, [n for n, _ in chunks], 2),
+                               store=store)
     assert manifest.header == header
     assert ManifestHeader.from_json(header.to_json()) == header
     assert list(manifest.lines) == [3, 4, 6]
     decoded = manifest.graph
-    assert decoded.hashes == graph.hashes and list(decoded.stages) == [0, 0, 1]
+    assert decoded.hashes.loaded_chunks() == 0  # the hashes are read when asked for
+    assert decoded.hashes[2] == "c" * 40 and decoded.hashes.loaded_chunks() == 1
+    assert list(decoded.hashes) == graph.hashes and list(decoded.stages) == [0, 0, 1]
     assert [list(decoded.dependencies(i)) for i in range(3)] == [[], [], [0, 1]]
     assert [list(decoded.dependents(i)) for i in range(3)] == [[2], [2], []]
 
@@ -442,3 +457,97 @@ def test_a_damaged_payload_is_retraced_and_rewritten(tmp_path):
     traced = traced_count(tmp_path)
     proc = run_jug("execute", "jugfile.py", "--will-cite", cwd=tmp_path, check=0)
     assert proc.stderr == "" and traced_count(tmp_path) == traced  # the payload serves again
+
+
+SHARED_JUGFILE = """
+    from jug import TaskGenerator
+
+    @TaskGenerator
+    def pick(table, i):
+        return table[i] + i
+
+    @TaskGenerator
+    def total(values):
+        return sum(values)
+
+    table = list(range(1000))   # one large argument given to every task
+    result = total([pick(table, i) for i in range(20)])
+"""
+
+
+def _blobs(directory, prefix):
+    blobs = directory / "jugfile.jugdata" / "blobs"
+    return sorted(p for p in blobs.iterdir() if p.name.startswith(prefix + "-"))
+
+
+def test_payload_rows_and_hashes_are_chunked_and_a_shared_argument_stored_once(tmp_path):
+    write(tmp_path / "jugfile.py", SHARED_JUGFILE)
+    env = jug_env(JUG_CHUNK_TASKS=3)
+    run_jug("compile", "jugfile.py", cwd=tmp_path, env=env, check=0)
+    # 21 tasks in chunks of 3; the table given to 20 tasks is stored once
+    assert len(_blobs(tmp_path, "rows")) == 7 and len(_blobs(tmp_path, "hashes")) == 7
+    assert len(_blobs(tmp_path, "shared")) == 1
+    stored = sum(p.stat().st_size for p in (tmp_path / "jugfile.jugdata" / "blobs").iterdir())
+    proc = run_jug("execute", "jugfile.py", "--will-cite", "--verbose", "info", cwd=tmp_path,
+                   env=jug_env(JUG_MAX_TASKS=1), check=0)
+    read = re.search(r"first task: read (\d+) bytes in (\d+) blobs from the store", proc.stderr)
+    assert read is not None, proc.stderr
+    # the index, the manifest, the payload head, one row chunk, the shared table, the
+    # hashes of the first 8 tasks (the jug 2.x store check) and of the claimed task
+    assert int(read.group(2)) <= 9 and int(read.group(1)) < stored, (read.group(0), stored)
+    run_jug("execute", "jugfile.py", "--will-cite", cwd=tmp_path, check=0)
+    assert result_value(tmp_path, "jugfile.py", "jugfile.result") == str(2 * sum(range(20)))
+
+
+def test_a_damaged_row_chunk_or_manifest_is_reported_in_one_line(tmp_path):
+    write(tmp_path / "jugfile.py", COUNTING_JUGFILE)
+    run_jug("compile", "jugfile.py", cwd=tmp_path, env=jug_env(JUG_CHUNK_TASKS=4), check=0)
+    chunk = _blobs(tmp_path, "rows")[0]
+    data = bytearray(chunk.read_bytes())
+    data[len(data) // 2] ^= 0x20
+    chunk.write_bytes(bytes(data))
+    proc = run_jug("execute", "jugfile.py", "--will-cite", cwd=tmp_path)
+    assert f"the manifest's blob {chunk.name} is damaged" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+    (manifest,) = _blobs(tmp_path, "manifest")
+    data = bytearray(manifest.read_bytes())
+    data[-1] ^= 0x01  # a column's last byte: only the content check sees it
+    manifest.write_bytes(bytes(data))
+    proc = run_jug("status", "jugfile.py", "--short", cwd=tmp_path)
+    assert f"manifest {manifest.name} is damaged" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_process_reads_an_unchanged_manifest_once(tmp_path):
+    from jug.compiler.build import compile_jugfile, find_manifest
+    from jug.compiler.manifest import BLOB_READS
+    from jug.store.file_store import FileStore
+
+    write(tmp_path / "jugfile.py", SHARED_JUGFILE)
+    store = FileStore(str(tmp_path / "jugfile.jugdata"))
+    jugfile = str(tmp_path / "jugfile.py")
+    compiled = compile_jugfile(jugfile, store, [jugfile]).manifest
+    before = BLOB_READS.bytes
+    assert find_manifest(jugfile, store, [jugfile]).manifest is compiled
+    first = BLOB_READS.bytes - before
+    assert find_manifest(jugfile, store, [jugfile]).manifest is compiled
+    assert BLOB_READS.bytes - before == first  # not read again: the blob did not change
+
+
+def test_decoding_a_chunk_makes_no_stub_for_a_list_of_tasks_until_its_task_runs(tmp_path, monkeypatch):
+    from jug.compiler.build import compile_jugfile
+    from jug.compiler.manifest import decode_payload
+    from jug.store.file_store import FileStore
+
+    write(tmp_path / "jugfile.py", SHARED_JUGFILE)
+    monkeypatch.setenv("JUG_CHUNK_TASKS", "64")  # every task in one chunk
+    monkeypatch.chdir(tmp_path)
+    store = FileStore(str(tmp_path / "jugfile.jugdata"))
+    manifest = compile_jugfile("jugfile.py", store, ["jugfile.py"]).manifest
+    payload = manifest.header.payload
+    rows, stubs = decode_payload(store.get_blob(payload), manifest.graph, store, payload)
+    graph = manifest.graph
+    total = next(i for i in range(len(graph)) if graph.name(i) == "jugfile.total")
+    leaf = rows.call(0)  # decodes the chunk, the reduce's row included
+    assert leaf.args[1] == 0 and len(stubs) == 0
+    (values,) = rows.call(total).args
+    assert [stub.key for stub in values] == [graph.hashes[i] for i in graph.dependencies(total)]

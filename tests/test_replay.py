@@ -235,7 +235,8 @@ def _payload_round_trip(tmp_path, jugfile_text, modules=None):
     trace = trace_jugfile(path, store)
     local = user_modules(path, before)
     _, settings = process_changes(trace, local)
-    encoded = encode_payload(trace.module, trace.tasks, trace.graph, local, (), settings)
+    encoded = encode_payload(trace.module, trace.tasks, trace.graph, local, (), settings,
+                             store=store)
     trace.before.restore()
     for name in ["replayjug", *local]:
         sys.modules.pop(name, None)
@@ -277,7 +278,7 @@ def test_carried_functions_share_their_modules_namespace(tmp_path, pristine_proc
 
 
 def payload_task_key(payload):
-    return payload.rows[0] and sys.modules["replayjug"].t.key
+    return payload.call(0) and sys.modules["replayjug"].t.key
 
 
 def test_an_unpicklable_global_is_left_out_unless_code_uses_it(tmp_path, pristine_process):
@@ -336,7 +337,7 @@ def test_collections_of_tasks_no_code_names_are_decoded_when_read(tmp_path, pris
         assert len(module.squares) == 5 and "squares" in vars(module)
         assert type(module.origin) is module.Point and module.origin.x == 0
         assert module.table == {"square": module.square, "Point": module.Point}
-        assert payload.call(len(payload.rows) - 1).compute() == 5
+        assert payload.call(len(payload) - 1).compute() == 5
     finally:
         sys.modules.pop("replayjug", None)
 

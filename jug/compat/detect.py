@@ -41,7 +41,9 @@ def warn_if_original(options, store, graph, keys=None, finished=None, err=None):
         keys = store.list_keys()
     if keys:
         if finished is None:
-            finished = sum(1 for digest in graph.hashes if digest in keys)
+            from jug.graph import finished_mask
+
+            finished = finished_mask(graph, keys).count(1)
         if not worth_checking(keys, finished):
             return False
         # at least half of them are no task's: a few of any of them tell

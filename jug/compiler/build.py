@@ -23,9 +23,10 @@ from jug.compiler.freshness import (PYTHON_VERSION, check_inputs, check_stats,
                                     record_observations, user_modules)
 from jug.compiler.index import (Candidate, add_candidate, candidate_blob_name, index_name,
                                 read_index)
-from jug.compiler.manifest import (FORMAT_VERSION, Manifest, ManifestHeader, PayloadError,
-                                   Question, decode_manifest, encode_manifest, encode_payload,
-                                   manifest_key, payload_blob_name)
+from jug.compiler.manifest import (BLOB_READS, FORMAT_VERSION, Manifest, ManifestHeader,
+                                   PayloadError, Question, chunk_tasks, decode_manifest,
+                                   encode_manifest, encode_payload, manifest_key,
+                                   payload_blob_name, store_hash_chunks)
 from jug.errors import ManifestError
 from jug.version import __version__
 
@@ -73,12 +74,15 @@ def compile_jugfile(jugfile, store, argv=None):
     questions = _questions(trace.context.store_questions, graph)
     replay, payload = process_changes(trace, modules)
     payload_name, payload_error, payload_bytes = None, None, 0
+    chunk_size = chunk_tasks()
     # A volatile trace is run by every command itself; when workers run the
     # top level, they read no payload.
     if not observed.volatile and not replay.runs_top_level:
         try:
             encoded = encode_payload(trace.module, trace.tasks, graph, modules, jugfile_hooks,
-                                     payload)
+                                     payload, store=store,
+                                     shared=trace.context.hash_memo.shared_objects(),
+                                     chunk_size=chunk_size)
         except PayloadError as error:
             payload_error = str(error)
         else:
@@ -88,7 +92,7 @@ def compile_jugfile(jugfile, store, argv=None):
                 payload_name = payload_blob_name(encoded.data)
                 if store.blob_info(payload_name) is None:
                     store.put_blob(payload_name, encoded.data)
-                payload_bytes = len(encoded.data)
+                payload_bytes = encoded.stored
     env = environment_fingerprint(argv)
     header = ManifestHeader(
         version=FORMAT_VERSION, jug_version=env["jug"], python=env["python"],
@@ -101,14 +105,18 @@ def compile_jugfile(jugfile, store, argv=None):
         replay=replay,
     )
     lines = array("i", [task.line for task in trace.tasks])
-    data = encode_manifest(header, graph, lines)
+    hash_chunks, hash_bytes = ([], 0) if header.volatile else store_hash_chunks(store, graph, chunk_size)
+    data = encode_manifest(header, graph, lines, hash_chunks, chunk_size)
     blob_name = None if header.volatile else candidate_blob_name(jugfile, argv, data)
     if blob_name is not None and store.blob_info(blob_name) is None:
         store.put_blob(blob_name, data)
     add_candidate(store, index_name(jugfile, argv), Candidate.of(blob_name, header))
-    manifest = Manifest(header, graph, lines, blob_name or manifest_key(jugfile, argv))
+    manifest = Manifest(header, graph, lines, blob_name or manifest_key(jugfile, argv), chunk_size)
+    if blob_name is not None:
+        _remember(store, blob_name, manifest)
     return CompileResult(manifest=manifest, trace=trace, seconds=time.perf_counter() - started,
-                         blob_name=blob_name, manifest_bytes=len(data), payload_bytes=payload_bytes)
+                         blob_name=blob_name, manifest_bytes=len(data) + hash_bytes,
+                         payload_bytes=payload_bytes)
 
 
 def process_changes(trace, modules):
@@ -201,15 +209,37 @@ def stale_reason(manifest, store, argv, keys=None):
     return None
 
 
+# The manifest this process last read or wrote, per store and blob name, with
+# the blob's (size, version) then: read again only when the blob changed.
+_KNOWN = {}
+
+
+def _remember(store, blob_name, manifest, info=None):
+    _KNOWN.clear()  # one manifest at a time is what a command works on
+    info = info or store.blob_info(blob_name)
+    if info is not None:
+        _KNOWN[id(store), blob_name] = (store, info, manifest)
+
+
 def load_manifest(store, blob_name):
-    """``(manifest or None, why it is unusable or None)``."""
-    data = store.get_blob(blob_name)
+    """``(manifest or None, why it is unusable or None)``; the manifest this
+    process already has when the blob has not changed since (a worker does
+    not read it again between barrier stages, or after waiting)."""
+    known = _KNOWN.get((id(store), blob_name))
+    info = store.blob_info(blob_name)
+    if info is None:
+        return None, None
+    if known is not None and known[0] is store and info == known[1]:
+        return known[2], None
+    data = BLOB_READS.read(store, blob_name)
     if data is None:
         return None, None
     try:
-        return decode_manifest(data, blob_name), None
+        manifest = decode_manifest(data, blob_name, store)
     except ManifestError as error:
         return None, str(error)
+    _remember(store, blob_name, manifest, info)  # the version before the read
+    return manifest, None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -4,33 +4,53 @@ On-disk format (version :data:`FORMAT_VERSION`), one blob
 ``manifest-<key>``::
 
     b"JUGMANIF"  u32 format version  u32 header length  header (JSON, UTF-8)
-    sections, each little-endian, at the offsets the header gives:
-      hashes       N x 20 bytes   raw task digests
-      name_ids     N x int32      index into header["names"]
-      stages       N x int32      barrier stage that created the task
-      dep_indptr   (N+1) x int32  dependencies, CSR
-      dep_indices  E x int32
-      rev_indptr   (N+1) x int32  dependents, CSR (computed at compile time)
-      rev_indices  E x int32
-      lines        N x int32      jugfile line that created the task (0: unknown)
+    sections, at the offsets the header gives, each a little-endian int32
+    array stored as the differences of consecutive values (so runs and
+    sequences become zeros and ones) and, when that pays, zlib-compressed:
+      name_ids     N          index into header["names"]
+      stages       N          barrier stage that created the task
+      dep_indptr   N+1        dependencies, CSR
+      dep_indices  E
+      rev_indptr   N+1        dependents, CSR (computed at compile time)
+      rev_indices  E
+      lines        N          jugfile line that created the task (0: unknown)
+
+The task hashes (20 raw bytes each) are stored apart, in blobs of
+``chunk_tasks`` tasks (``hashes-<digest>``, named by their content and
+listed in the header): status on a fresh store never reads them, and a
+worker reads those of the tasks it runs.
 
 Status needs only this blob, and reading it decodes no argument and no
-function.  What ``execute`` needs (functions, arguments) is a second blob,
-``payload-<digest>``, named by its content (a worker checks the name and
-re-traces a damaged payload) and referenced from the header:
-cloudpickle of the jugfile's module and the user's modules next to it,
-whole and by value, as the top level left them (so executing never imports
-the jugfile, and a task sees the values the original's would), of the task
-functions, of the hooks the jugfile registered (``jug.hooks``, e.g. exit
-checks), of the process settings the top level changed, and of every
-task's arguments with task references stored as graph indices.  One
-pickle for the whole graph, so a large argument shared by many tasks is
-stored once.  What else the top level changed in the process (environment,
-``sys.path``, working directory) is in the header (``replay``, see
-:mod:`jug.compiler.replay`).
+function.  What ``execute`` needs is the *payload*, referenced from the
+header: a small head blob, ``payload-<digest>`` (named by its content, so a
+worker checks the name and re-traces a damaged payload), holding cloudpickle
+of the jugfile's module and the user's modules next to it, whole and by
+value, as the top level left them (so executing never imports the jugfile,
+and a task sees the values the original's would), of the task functions, of
+the hooks the jugfile registered (``jug.hooks``, e.g. exit checks), of the
+process settings the top level changed, and the names of the blobs holding
+the tasks' arguments:
+
+* ``rows-<digest>``: the arguments of ``chunk_tasks`` consecutive tasks,
+  task references stored as graph indices; a worker fetches and decodes a
+  chunk when it first runs one of its tasks;
+* ``shared-<digest>``: one large argument (a list, dict or array of at
+  least ``jug.hash.MEMO_MIN_ITEMS`` items) given to several tasks, stored
+  once and decoded once per worker, when a task that takes it runs (or,
+  when code of a carried module names it as a global, with the head);
+* ``lazy-<digest>``: per carried module, the data no code names
+  (``squares = [square(i) for i in ...]``), read and decoded when first
+  read (:class:`jug.compiler.replay.LazyAttributes`).
+
+Every worker reads the head once; everything the whole process needs (the
+modules' state, hooks, settings to replay) belongs there, and what only
+some tasks need belongs in the chunks.  What else the top level changed in
+the process (environment, ``sys.path``, working directory) is in the
+manifest's header (``replay``, see :mod:`jug.compiler.replay`).
 
 The header carries no time stamp, host or pid: two workers tracing the same
-state write the same bytes.
+state write the same bytes, and chunks that did not change (the tasks of
+stage 0 after a barrier) keep their names and are not written again.
 """
 
 import dataclasses
@@ -41,17 +61,79 @@ import pickle
 import struct
 import sys
 import types
+import zlib
 from array import array
 
 from jug.compiler.replay import ProcessChanges
 from jug.errors import JugError, ManifestError
-from jug.graph import TaskGraph
+from jug.graph import Digests, TaskGraph
 
 MAGIC = b"JUGMANIF"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 _PREFIX = struct.Struct("<8sII")
-_SECTIONS = ("hashes", "name_ids", "stages", "dep_indptr", "dep_indices", "rev_indptr",
+_SECTIONS = ("name_ids", "stages", "dep_indptr", "dep_indices", "rev_indptr",
              "rev_indices", "lines")
+
+#: Tasks per chunk of hashes and of arguments.  ``JUG_CHUNK_TASKS`` changes
+#: it for one compile (tests use small chunks); workers read it from the
+#: header.
+CHUNK_TASKS = 1 << 13
+DIGEST_BYTES = 20
+
+
+def chunk_tasks():
+    import os
+
+    value = os.environ.get("JUG_CHUNK_TASKS")
+    return int(value) if value and value.isdigit() and int(value) > 0 else CHUNK_TASKS
+
+
+class BlobReads:
+    """What this process read from the store's blobs (manifest, hashes,
+    payload): ``jug execute --verbose info`` reports it when the first task
+    starts."""
+
+    def __init__(self):
+        self.bytes = 0
+        self.blobs = 0
+
+    def read(self, store, name):
+        data = store.get_blob(name)
+        if data is not None:
+            self.bytes += len(data)
+            self.blobs += 1
+        return data
+
+
+BLOB_READS = BlobReads()
+
+
+def content_name(prefix, data):
+    """``prefix-<sha1 of data>``: the name of a blob named by its content."""
+    import hashlib
+
+    return f"{prefix}-{hashlib.sha1(data, usedforsecurity=False).hexdigest()}"
+
+
+def read_named_blob(store, name):
+    """The bytes of content-named blob ``name``; ManifestError when it is
+    missing or its content does not match its name."""
+    data = BLOB_READS.read(store, name)
+    if data is None:
+        raise ManifestError(f"the manifest's blob {name} is missing from the store; "
+                            "run `jug compile` again")
+    if content_name(name.rsplit("-", 1)[0], data) != name:
+        raise ManifestError(f"the manifest's blob {name} is damaged (its content does not "
+                            "match its name); run `jug compile` again")
+    return data
+
+
+def put_named_blob(store, prefix, data):
+    """Store ``data`` under its content name (unless it is there); the name."""
+    name = content_name(prefix, data)
+    if store.blob_info(name) is None:
+        store.put_blob(name, data)
+    return name
 
 
 def manifest_key(jugfile, argv):
@@ -161,11 +243,19 @@ class ManifestHeader:
 class Manifest:
     """A loaded manifest: header, graph, and the payload on demand."""
 
-    def __init__(self, header, graph, lines, blob_name):
+    def __init__(self, header, graph, lines, blob_name, chunk_tasks=CHUNK_TASKS):
         self.header = header
         self.graph = graph
-        self.lines = lines
+        self._lines = lines  # an array('i'), or a function that decodes it
         self.blob_name = blob_name
+        self.chunk_tasks = chunk_tasks
+
+    @property
+    def lines(self):
+        """The jugfile line that created each task (``array('i')``, 0: unknown)."""
+        if callable(self._lines):
+            self._lines = self._lines()
+        return self._lines
 
     @property
     def complete(self):
@@ -212,7 +302,7 @@ def replay_json(changes):
 # -- writing ------------------------------------------------------------------
 
 
-def _int32(values):
+def _int32_bytes(values):
     arr = values if isinstance(values, array) and values.typecode == "i" else array("i", values)
     if sys.byteorder == "big":
         arr = array("i", arr)
@@ -220,37 +310,82 @@ def _int32(values):
     return arr.tobytes()
 
 
-def encode_manifest(header, graph, lines):
-    """The manifest's bytes (deterministic for the same inputs)."""
-    rev_indptr, rev_indices = graph.rev_indptr, graph.rev_indices
-    sections = {
-        "hashes": bytes.fromhex("".join(graph.hashes)),
-        "name_ids": _int32(graph.name_ids),
-        "stages": _int32(graph.stages),
-        "dep_indptr": _int32(graph.dep_indptr),
-        "dep_indices": _int32(graph.dep_indices),
-        "rev_indptr": _int32(rev_indptr),
-        "rev_indices": _int32(rev_indices),
-        "lines": _int32(lines),
+def _encode_section(values):
+    """``(bytes, encoding)`` of an int32 section: its differences ("d"),
+    zlib-compressed ("zd") unless a sample shows that does not pay."""
+    from jug.graph import _numpy, as_numpy
+
+    numpy = _numpy(len(values))
+    if numpy is not None:
+        column = as_numpy(values if isinstance(values, array) else array("i", values), numpy)
+        deltas = numpy.diff(column, prepend=numpy.int32(0)).astype("<i4").tobytes()
+    else:
+        previous = 0
+        differences = array("i")
+        for value in values:
+            differences.append(value - previous)
+            previous = value
+        deltas = _int32_bytes(differences)
+    sample = deltas[:1 << 16]
+    if len(deltas) > 64 and len(zlib.compress(sample, 1)) < 0.8 * len(sample):
+        return zlib.compress(deltas, 1), "zd"
+    return deltas, "d"
+
+
+def encode_manifest(header, graph, lines, hash_chunks=(), chunk_size=CHUNK_TASKS):
+    """The manifest's bytes (deterministic for the same inputs);
+    ``hash_chunks`` are the names of the blobs holding the hashes
+    (:func:`hash_chunk_blobs`)."""
+    columns = {
+        "name_ids": graph.name_ids, "stages": graph.stages,
+        "dep_indptr": graph.dep_indptr, "dep_indices": graph.dep_indices,
+        "rev_indptr": graph.rev_indptr, "rev_indices": graph.rev_indices, "lines": lines,
     }
-    offsets = {}
-    position = 0
+    sections, offsets, position = [], {}, 0
     for name in _SECTIONS:
-        offsets[name] = [position, len(sections[name])]
-        position += len(sections[name])
+        data, encoding = _encode_section(columns[name])
+        offsets[name] = [position, len(data), encoding, len(columns[name])]
+        sections.append(data)
+        position += len(data)
     header_json = header.to_json()
     header_json["sections"] = offsets
+    header_json["chunk_tasks"] = chunk_size
+    header_json["hash_chunks"] = list(hash_chunks)
     header_bytes = json.dumps(header_json, sort_keys=True, separators=(",", ":")).encode("utf-8")
     return b"".join([_PREFIX.pack(MAGIC, FORMAT_VERSION, len(header_bytes)), header_bytes,
-                     *(sections[name] for name in _SECTIONS)])
+                     *sections])
+
+
+def hash_chunk_blobs(graph, chunk_size=CHUNK_TASKS):
+    """``[(name, bytes)]``: the graph's raw digests in blobs of
+    ``chunk_size`` tasks, named by their content."""
+    hashes = graph.hashes
+    blobs = []
+    for start in range(0, len(hashes), chunk_size):
+        data = bytes.fromhex("".join(hashes[start:start + chunk_size]))
+        blobs.append((content_name("hashes", data), data))
+    return blobs
+
+
+def store_hash_chunks(store, graph, chunk_size):
+    """Write the graph's hash chunks (those not stored yet); returns their
+    names, for :func:`encode_manifest`, and their total size."""
+    names, hash_bytes = [], 0
+    for name, data in hash_chunk_blobs(graph, chunk_size):
+        if store.blob_info(name) is None:
+            store.put_blob(name, data)
+        names.append(name)
+        hash_bytes += len(data)
+    return names, hash_bytes
 
 
 # -- reading ------------------------------------------------------------------
 
 
-def decode_manifest(data, blob_name="manifest"):
-    """A :class:`Manifest` from bytes; ManifestError for a corrupt blob or an
-    unknown version (the caller re-traces)."""
+def decode_manifest(data, blob_name="manifest", store=None):
+    """A :class:`Manifest` from bytes, its hashes read from ``store`` when
+    first needed; ManifestError for a corrupt blob or an unknown version
+    (the caller re-traces)."""
     if len(data) < _PREFIX.size:
         raise ManifestError(f"manifest {blob_name} is truncated")
     magic, version, header_length = _PREFIX.unpack_from(data)
@@ -260,38 +395,85 @@ def decode_manifest(data, blob_name="manifest"):
         raise ManifestError(f"manifest {blob_name} has format version {version}; this jug "
                             f"reads version {FORMAT_VERSION}")
     start = _PREFIX.size
+    _check_content(data, blob_name)
+    view = memoryview(data)
     try:
-        raw = json.loads(data[start:start + header_length])
+        raw = json.loads(view[start:start + header_length].tobytes())
         base = start + header_length
         sections = {}
         for name in _SECTIONS:
-            offset, length = raw["sections"][name]
-            chunk = data[base + offset: base + offset + length]
-            if len(chunk) != length:
+            offset, length, encoding, count = raw["sections"][name]
+            chunk = view[base + offset: base + offset + length]
+            if len(chunk) != length or encoding not in ("d", "zd"):
                 raise ManifestError(f"manifest {blob_name} is truncated")
-            sections[name] = chunk
+            sections[name] = (chunk, encoding, int(count))
         header = ManifestHeader.from_json({**raw, "version": version})
+        chunk_size, hash_chunks = int(raw["chunk_tasks"]), list(raw["hash_chunks"])
     except (ValueError, KeyError, TypeError) as error:
         raise ManifestError(f"manifest {blob_name} is corrupt ({error})") from None
-    hexes = sections["hashes"].hex()
-    hashes = [hexes[i:i + 40] for i in range(0, len(hexes), 40)]
-    arrays = {name: _read_int32(sections[name]) for name in _SECTIONS if name != "hashes"}
     n = header.task_count
-    if (len(hashes) != n or len(arrays["name_ids"]) != n or len(arrays["dep_indptr"]) != n + 1
-            or len(arrays["dep_indices"]) != header.edge_count):
+    counts = {name: section[2] for name, section in sections.items()}
+    if (counts["name_ids"] != n or counts["stages"] != n or counts["lines"] != n
+            or counts["dep_indptr"] != n + 1 or counts["rev_indptr"] != n + 1
+            or counts["dep_indices"] != header.edge_count
+            or counts["rev_indices"] != header.edge_count
+            or len(hash_chunks) != (-(-n // chunk_size) if n else 0)):
         raise ManifestError(f"manifest {blob_name} is corrupt (section sizes disagree)")
-    graph = TaskGraph(hashes, list(header.names), arrays["name_ids"], arrays["stages"],
-                      arrays["dep_indptr"], arrays["dep_indices"], arrays["rev_indptr"],
-                      arrays["rev_indices"])
-    return Manifest(header, graph, arrays["lines"], blob_name)
+
+    def load_hashes(k):
+        if store is None:
+            raise ManifestError(f"manifest {blob_name}: no store to read its hashes from")
+        chunk = read_named_blob(store, hash_chunks[k])
+        expected = min(chunk_size, n - k * chunk_size) * DIGEST_BYTES
+        if len(chunk) != expected:
+            raise ManifestError(f"the manifest's blob {hash_chunks[k]} has the wrong size")
+        return chunk
+
+    def load_column(name):
+        # Sections are decoded when first used (the blob's content was checked
+        # against its name, so a failure here is a bug, not damage).
+        if name == "_rev":
+            return load_column("rev_indptr"), load_column("rev_indices")
+        return _decode_section(*sections[name])
+
+    graph = TaskGraph(Digests(n, chunk_size, load_hashes), list(header.names),
+                      None, None, None, None, load=load_column)
+    return Manifest(header, graph, lambda: load_column("lines"), blob_name, chunk_size)
 
 
-def _read_int32(data):
-    arr = array("i")
-    arr.frombytes(data)
+def _check_content(data, blob_name):
+    """A manifest blob named by its content (``jug.compiler.index``: the
+    name ends in ``-`` and 20 hexadecimal digits of its BLAKE2b digest) must
+    have that content: ManifestError when it does not."""
+    import hashlib
+
+    stem, _, suffix = blob_name.rpartition("-")
+    if not stem.startswith("manifest-") or len(suffix) != 20 or stem.count("-") != 1:
+        return
+    if hashlib.blake2b(data, digest_size=10).hexdigest() != suffix:
+        raise ManifestError(f"manifest {blob_name} is damaged (its content does not match "
+                            "its name)")
+
+
+def _decode_section(data, encoding, count):
+    """The ``array('i')`` of an int32 section (see :func:`_encode_section`)."""
+    from jug.graph import _numpy, numpy_to_array
+
+    if encoding not in ("d", "zd"):
+        raise ValueError(f"unknown section encoding {encoding!r}")
+    deltas = zlib.decompress(data) if encoding == "zd" else bytes(data)
+    if len(deltas) != 4 * count:
+        raise ValueError("a section has the wrong length")
+    numpy = _numpy(count)
+    if numpy is not None:
+        return numpy_to_array(numpy.cumsum(numpy.frombuffer(deltas, dtype="<i4"), dtype=numpy.int32))
+    import itertools
+
+    values = array("i")
+    values.frombytes(deltas)
     if sys.byteorder == "big":
-        arr.byteswap()
-    return arr
+        values.byteswap()
+    return array("i", itertools.accumulate(values))
 
 
 # -- the execution payload ----------------------------------------------------------
@@ -303,19 +485,91 @@ def _task_reference(index):
     raise ManifestError("a task reference was unpickled outside a manifest payload")
 
 
+def _task_list(kind, indices):
+    """Stands for a list (``kind`` "l") or tuple ("t") of tasks, given by
+    their graph indices as int32 bytes; resolved by the payload's unpickler."""
+    raise ManifestError("a task list was unpickled outside a manifest payload")
+
+
+def _shared_reference(index):
+    """Stands for shared argument ``index`` (a ``shared-`` blob); resolved
+    by the payload's unpickler."""
+    raise ManifestError("a shared argument was unpickled outside a manifest payload")
+
+
+class _TaskList:
+    """A list or tuple made only of tasks, pickled as one array of indices
+    (a list of a million tasks then costs one reduction, not a million)."""
+
+    __slots__ = ("kind", "indices")
+
+    def __init__(self, kind, indices):
+        self.kind = kind
+        self.indices = indices
+
+
+class _PendingTasks:
+    """A decoded :class:`_TaskList`: the int32 ``indices`` of its tasks,
+    made into stubs by :meth:`resolve` when the task that takes it runs."""
+
+    __slots__ = ("kind", "indices")
+
+    def __init__(self, kind, indices):
+        self.kind = kind
+        self.indices = indices
+
+    def resolve(self, stubs):
+        values = array("i")
+        values.frombytes(self.indices)
+        if sys.byteorder == "big":
+            values.byteswap()
+        tasks = [stubs[i] for i in values]
+        return tasks if self.kind == "l" else tuple(tasks)
+
+
+class _SharedArgument:
+    """Stands for a large argument given to several tasks, in a row."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index):
+        self.index = index
+
+
+def _reduce_code(code):
+    """cloudpickle's reduction of a code object, keeping its file name:
+    cloudpickle 3 names all code it pickles "<dynamic-code>", and a failing
+    task's traceback must name the jugfile (or module) and show its lines,
+    as the original's does."""
+    import cloudpickle
+
+    constructor, args = cloudpickle.CloudPickler.dispatch_table[types.CodeType](code)
+    return constructor, tuple(code.co_filename if type(arg) is str and arg == "<dynamic-code>"
+                              else arg for arg in args)
+
+
 class _PayloadPickler:
     """cloudpickle with tasks replaced by their graph index, and the carried
     modules (the jugfile's and the user's) pickled whole, their functions
     keeping the module's namespace as globals (:mod:`jug.compiler.replay`).
 
-    Tasks are reduced through the pickler's dispatch table (a C-level lookup
-    by type), not ``persistent_id``, which would cost a Python call for
-    every object pickled.  ``dropped`` (module name -> attribute names) are
-    left out of the modules; with ``probe``, the modules are not pickled at
-    all (to test one attribute at a time)."""
+    Tasks (and the row chunks' task lists and shared arguments) are reduced
+    through the pickler's dispatch table (a C-level lookup by type), not
+    ``persistent_id``, which would cost a Python call for every object
+    pickled.  ``dropped`` (module name -> attribute names) are left out of
+    the modules; with ``probe``, the modules are not pickled at all (to test
+    one attribute at a time).
+
+    The head of a payload is decoded first and rebuilds the carried modules;
+    what is pickled apart and decoded later refers to them by name:
+    ``standalone`` (lazy module data: strictly by name) and ``chunk`` (row
+    chunks and shared arguments: by name when reachable, else functions
+    with their module's namespace as globals).  ``shared_ids`` (``{id:
+    index}`` of the shared arguments) makes those objects, where the head or
+    lazy data holds them, references to their ``shared-`` blob."""
 
     def __init__(self, index_of_hash, carried=(), dropped=None, probe=False, lazy=None,
-                 standalone=False):
+                 standalone=False, chunk=False, shared_ids=None):
         import collections
         import importlib
 
@@ -330,6 +584,9 @@ class _PayloadPickler:
         by_globals = {id(vars(module)): module for module in carried}
         dropped = dropped or {}
         lazy = lazy or {}
+        shared_ids = shared_ids or {}
+        by_name = standalone or chunk
+        tabled = (Task, _TaskList, _SharedArgument)
 
         def _by_name(obj):
             reduced = replay.by_name(obj, carried_names)
@@ -344,75 +601,89 @@ class _PayloadPickler:
                     f"task {task.name} is referenced but is not part of the graph")
             return _task_reference, (index,)
 
-        cloud_code_reduce = cloudpickle.CloudPickler.dispatch_table[types.CodeType]
+        def reduce_task_list(tasks):
+            return _task_list, (tasks.kind, _int32_bytes(tasks.indices))
 
-        def reduce_code(code):
-            # cloudpickle 3 names all code it pickles "<dynamic-code>"; a
-            # failing task's traceback must name the jugfile (or module) and
-            # show its lines, as the original's does, so the name is kept.
-            constructor, args = cloud_code_reduce(code)
-            return constructor, tuple(code.co_filename if type(arg) is str
-                                      and arg == "<dynamic-code>" else arg for arg in args)
+        def reduce_shared(shared):
+            return _shared_reference, (shared.index,)
 
         class Pickler(cloudpickle.CloudPickler):
             # read by the C pickler when it is created, so set on the class
-            dispatch_table = collections.ChainMap({Task: reduce_task,
-                                                   types.CodeType: reduce_code},
-                                                  cloudpickle.CloudPickler.dispatch_table)
+            dispatch_table = collections.ChainMap(
+                {Task: reduce_task, _TaskList: reduce_task_list, _SharedArgument: reduce_shared,
+                 types.CodeType: _reduce_code},
+                cloudpickle.CloudPickler.dispatch_table)
 
             def reducer_override(self, obj):
                 kind = type(obj)
-                if kind is Task:
+                if kind in tabled:
                     return NotImplemented  # the dispatch table's
+                if shared_ids:
+                    index = shared_ids.get(id(obj))
+                    if index is not None:
+                        return _shared_reference, (index,)
                 if kind is types.FunctionType:
                     module = by_globals.get(id(obj.__globals__))
                     if module is not None:
                         if standalone:
                             return _by_name(obj)
+                        if chunk:
+                            return (replay.by_name(obj, carried_names)
+                                    or replay.function_reduce(obj, module))
                         return replay.function_reduce(obj, module)
                 elif kind is types.ModuleType and id(obj) in carried_ids:
                     if probe:
                         return str, (obj.__name__,)
-                    if standalone:  # rebuilt (and in sys.modules) before lazy data is read
+                    if by_name:  # rebuilt (and in sys.modules) before this is read
                         return importlib.import_module, (obj.__name__,)
                     return replay.module_reduce(obj, dropped.get(obj.__name__, ()),
                                                 lazy.get(obj.__name__))
-                elif standalone and isinstance(obj, type) and obj.__module__ in carried_names:
+                elif by_name and isinstance(obj, type) and obj.__module__ in carried_names:
+                    if chunk:
+                        return replay.by_name(obj, carried_names) or super().reducer_override(obj)
                     return _by_name(obj)
                 elif getattr(obj, "__module__", None) in carried_names and kind is not type:
                     return replay.by_name_reduce(obj, by_globals) or super().reducer_override(obj)
                 return super().reducer_override(obj)
 
-        self.buffer = io.BytesIO()
-        self.pickler = Pickler(self.buffer, protocol=5)
+        self.pickler_class = Pickler
 
     def dumps(self, obj):
-        self.pickler.dump(obj)
-        return self.buffer.getvalue()
+        buffer = io.BytesIO()
+        self.pickler_class(buffer, protocol=5).dump(obj)
+        return buffer.getvalue()
 
 
 @dataclasses.dataclass(frozen=True)
 class EncodedPayload:
-    """The bytes of a payload, the module attributes left out of it
+    """The bytes of a payload's head, the module attributes left out of it
     (``(module.attribute, why)``: they cannot be pickled and no code refers
-    to them), and why workers must run the top level instead (those that
+    to them), why workers must run the top level instead (those that
     cannot be pickled and that some code may use), as
-    :class:`jug.compiler.replay.TopLevelReason` s."""
+    :class:`jug.compiler.replay.TopLevelReason` s, and the size of every
+    blob of the payload (head, row chunks, shared arguments, lazy data)."""
 
     data: bytes
     not_carried: tuple = ()
     top_level: tuple = ()
+    stored: int = 0
 
 
-def encode_payload(module, tasks, graph, local_modules, hooks, settings=()):
-    """The execution payload of a trace (its jugfile ``module``, ``tasks``
-    aligned with ``graph``, the user's ``local_modules`` carried with their
-    state, the ``hooks`` the jugfile registered, the values of the process
-    ``settings`` to replay) as an :class:`EncodedPayload`, or raises
-    PayloadError naming the first task whose function or arguments cannot
-    be pickled."""
+def encode_payload(module, tasks, graph, local_modules, hooks, settings=(), *, store,
+                   shared=None, chunk_size=None):
+    """Store the execution payload of a trace (its jugfile ``module``,
+    ``tasks`` aligned with ``graph``, the user's ``local_modules`` carried
+    with their state, the ``hooks`` the jugfile registered, the values of
+    the process ``settings`` to replay) in ``store``: the rows in chunks,
+    the ``shared`` arguments (``{id: object}``, see
+    :meth:`jug.hash.HashMemo.shared_objects`) once each, the carried modules'
+    data no code names in one blob per module.  Returns an
+    :class:`EncodedPayload` whose ``data`` is the head (the caller stores it,
+    see :func:`payload_blob_name`); raises PayloadError naming the first
+    task whose function or arguments cannot be pickled."""
     import cloudpickle
 
+    chunk_size = chunk_size or chunk_tasks()
     carried = [module, *(sys.modules[name] for name in local_modules
                          if isinstance(sys.modules.get(name), types.ModuleType))]
     registered = []
@@ -422,21 +693,29 @@ def encode_payload(module, tasks, graph, local_modules, hooks, settings=()):
             registered.append(mod)
         except (ValueError, TypeError):
             pass
+    index_of_hash = graph.index_map()
+    pickler = _PayloadPickler(index_of_hash, carried, chunk=True)
     try:
-        functions = []
-        function_index = {}
-        rows = []
-        for task in tasks:
-            key = id(task.f)
-            index = function_index.get(key)
-            if index is None:
-                index = function_index[key] = len(functions)
-                functions.append(task.f)
-            rows.append((index, task.args, task.kwargs, task.needs_value))  # a Payload row
-        payload = Payload(module.__name__, tuple(carried), tuple(functions), rows, tuple(hooks),
-                          tuple(settings))
-        index_of_hash = {h: i for i, h in enumerate(graph.hashes)}
-        return _encode_carrying(payload, carried, tasks, index_of_hash)
+        functions, function_index = [], {}
+        shared = shared or {}
+        shared_slots, shared_objects = {}, []
+        chunk_names, total = [], 0
+        for start in range(0, len(tasks), chunk_size):
+            rows = _payload_rows(tasks[start:start + chunk_size], functions, function_index,
+                                 index_of_hash, shared, shared_slots, shared_objects)
+            data = _dumps(pickler, rows, tasks[start:start + chunk_size], index_of_hash)
+            chunk_names.append(put_named_blob(store, "rows", data))
+            total += len(data)
+        shared_names = []
+        for obj in shared_objects:
+            data = _dumps(pickler, obj, tasks, index_of_hash)
+            shared_names.append(put_named_blob(store, "shared", data))
+            total += len(data)
+        payload = Payload(module.__name__, tuple(carried), tuple(functions), tuple(hooks),
+                          tuple(settings), chunk_size, tuple(chunk_names), tuple(shared_names))
+        shared_ids = {id(obj): i for i, obj in enumerate(shared_objects)}
+        encoded = _encode_carrying(payload, carried, tasks, index_of_hash, store, shared_ids)
+        return dataclasses.replace(encoded, stored=encoded.stored + total + len(encoded.data))
     finally:
         for mod in registered:
             try:
@@ -445,16 +724,38 @@ def encode_payload(module, tasks, graph, local_modules, hooks, settings=()):
                 pass
 
 
-def _encode_carrying(payload, carried, tasks, index_of_hash):
-    """Pickle ``payload``; when some attribute of a carried module cannot be
-    pickled, leave it out, and say whether code may use it."""
+def _dumps(pickler, obj, tasks, index_of_hash):
+    try:
+        return pickler.dumps(obj)
+    except Exception as error:  # find the culprit for the message
+        raise PayloadError(_find_unpicklable(tasks, index_of_hash, error)) from error
+
+
+_HEAD_PREFIX = struct.Struct("<I")
+
+
+def _head_bytes(pickler, payload):
+    """A payload head: where the rows are (read first: what the modules'
+    state refers to in the shared arguments is found through it), then the
+    carried modules, functions, hooks and settings."""
+    index = pickler.dumps(payload.index_pickle())
+    return _HEAD_PREFIX.pack(len(index)) + index + pickler.dumps(payload.to_pickle())
+
+
+def _encode_carrying(payload, carried, tasks, index_of_hash, store, shared_ids):
+    """The head of ``payload``; when some attribute of a carried module
+    cannot be pickled, leave it out, and say whether code may use it."""
     from jug.compiler.replay import TopLevelReason, referenced_names
 
     used = referenced_names(_carried_functions(carried, payload.functions))
-    lazy = _lazy_attributes(carried, used, payload.rows, index_of_hash)
+    lazy, lazy_bytes = _lazy_attributes(carried, used, tasks, index_of_hash, store, shared_ids)
+
+    def head(dropped=None):
+        return _head_bytes(_PayloadPickler(index_of_hash, carried, dropped, lazy=lazy,
+                                           shared_ids=shared_ids), payload)
+
     try:
-        return EncodedPayload(_PayloadPickler(index_of_hash, carried, lazy=lazy).dumps(
-            payload.to_pickle()))
+        return EncodedPayload(head(), stored=lazy_bytes)
     except Exception as error:  # find the culprits
         failures = _unpicklable_attributes(carried, index_of_hash)
         if not failures:
@@ -463,8 +764,7 @@ def _encode_carrying(payload, carried, tasks, index_of_hash):
     for module_name, attribute, _ in failures:
         dropped.setdefault(module_name, set()).add(attribute)
     try:
-        data = _PayloadPickler(index_of_hash, carried, dropped, lazy=lazy).dumps(
-            payload.to_pickle())
+        data = head(dropped)
     except Exception as error:
         raise PayloadError(_find_unpicklable(tasks, index_of_hash, error)) from error
     not_carried, top_level = [], []
@@ -477,20 +777,32 @@ def _encode_carrying(payload, carried, tasks, index_of_hash):
                                             "the jugfile or its modules may use it"))
         else:
             not_carried.append((name, why))
-    return EncodedPayload(data, tuple(not_carried), tuple(top_level))
+    return EncodedPayload(data, tuple(not_carried), tuple(top_level), stored=lazy_bytes)
 
 
-def _lazy_attributes(carried, used, rows, index_of_hash):
-    """``{module name: (names, bytes)}``: the collections of tasks no code
-    names, pickled apart to be decoded only when read
-    (:class:`jug.compiler.replay.LazyAttributes`)."""
+def _lazy_attributes(carried, used, tasks, index_of_hash, store, shared_ids):
+    """``({module name: (names, blob name)}, bytes stored)``: the
+    collections of tasks no code names, pickled apart in a ``lazy-`` blob
+    to be read and decoded only when read
+    (:class:`jug.compiler.replay.LazyAttributes`).  A task's argument no
+    code names is one of them when it is a collection of at least
+    ``jug.hash.MEMO_MIN_ITEMS`` items: its row chunk (or shared blob) has
+    it, and a copy in the head would be read and decoded by every worker
+    (``leaves = [leaf(i) for i in range(n)]; total(leaves)`` costs the head
+    about 10 bytes a task)."""
     from jug.compiler.replay import lazy_candidates
+    from jug.hash import MEMO_MIN_ITEMS
 
     argument_ids = set()
-    for _, args, kwargs, _ in rows:
-        argument_ids.update(map(id, args))
-        argument_ids.update(map(id, kwargs.values()))
-    lazy = {}
+    add = argument_ids.add
+    for task in tasks:
+        for value in (*task.args, *task.kwargs.values()):
+            kind = type(value)
+            if not ((kind is list or kind is tuple or kind is dict)
+                    and len(value) >= MEMO_MIN_ITEMS):
+                add(id(value))
+    argument_ids.difference_update(shared_ids)
+    lazy, stored = {}, 0
     for module in carried:
         candidates = lazy_candidates(module, used, argument_ids)
         kept = {}
@@ -501,18 +813,20 @@ def _lazy_attributes(carried, used, rows, index_of_hash):
                 continue
             kept[name] = value
         if kept:
-            data = _PayloadPickler(index_of_hash, carried, standalone=True).dumps(kept)
-            lazy[module.__name__] = (tuple(kept), data)
-    return lazy
+            data = _PayloadPickler(index_of_hash, carried, standalone=True,
+                                   shared_ids=shared_ids).dumps(kept)
+            lazy[module.__name__] = (tuple(kept), put_named_blob(store, "lazy", data))
+            stored += len(data)
+    return lazy, stored
 
 
 def _unpicklable_attributes(carried, index_of_hash):
     """``(module name, attribute, why)`` of the attributes of the carried
     modules that cannot be pickled (each tried on its own)."""
+    from jug.compiler.replay import carried_namespace
+
     failures = []
     for module in carried:
-        from jug.compiler.replay import carried_namespace
-
         for name, value in carried_namespace(module).items():
             try:
                 _PayloadPickler(index_of_hash, carried, probe=True).dumps(value)
@@ -542,15 +856,76 @@ def _carried_functions(carried, task_functions):
     return functions
 
 
+def _payload_rows(tasks, functions, function_index, index_of_hash, shared, shared_slots,
+                  shared_objects):
+    """The payload rows of ``tasks``: ``(function index, args, kwargs,
+    needs_value, refs)`` where the positional arguments that are tasks are
+    None in ``args`` and given in ``refs`` as ``(position, task index, ...)``
+    (plain ints pickle at C speed), lists of tasks become one
+    :class:`_TaskList`, and ``shared`` arguments a :class:`_SharedArgument`."""
+    from jug.task import Task
+
+    rows = []
+    append = rows.append
+    for task in tasks:
+        key = id(task.f)
+        index = function_index.get(key)
+        if index is None:
+            index = function_index[key] = len(functions)
+            functions.append(task.f)
+        args, kwargs, refs = task.args, task.kwargs, ()
+        if task.needs_value or shared:
+            args, refs = _row_arguments(args, index_of_hash, shared, shared_slots,
+                                        shared_objects, Task)
+            if kwargs and shared:
+                kwargs = {name: _shared_slot(value, shared, shared_slots, shared_objects)
+                          for name, value in kwargs.items()}
+        append((index, args, kwargs, task.needs_value, refs))
+    return rows
+
+
+def _row_arguments(args, index_of_hash, shared, shared_slots, shared_objects, task_type):
+    refs = []
+    converted = None
+    for position, arg in enumerate(args):
+        kind = type(arg)
+        replacement = arg
+        if kind is task_type:
+            refs.extend((position, index_of_hash[arg.key]))
+            replacement = None
+        elif id(arg) in shared:
+            replacement = _shared_slot(arg, shared, shared_slots, shared_objects)
+        elif (kind is list or kind is tuple) and len(arg) >= 2 and type(arg[0]) is task_type:
+            if all(type(item) is task_type for item in arg):
+                replacement = _TaskList("l" if kind is list else "t",
+                                        array("i", [index_of_hash[item.key] for item in arg]))
+        if replacement is not arg:
+            if converted is None:
+                converted = list(args)
+            converted[position] = replacement
+    return (args if converted is None else tuple(converted)), tuple(refs)
+
+
+def _shared_slot(value, shared, shared_slots, shared_objects):
+    if id(value) not in shared:
+        return value
+    slot = shared_slots.get(id(value))
+    if slot is None:
+        slot = shared_slots[id(value)] = _SharedArgument(len(shared_objects))
+        shared_objects.append(value)
+    return slot
+
+
 class PayloadError(JugError):
     """The functions or arguments of some task cannot be pickled."""
 
 
 def _find_unpicklable(tasks, index_of_hash, error):
+    pickler = _PayloadPickler(index_of_hash)
     for task in tasks:
         for what, obj in (("function", task.f), ("arguments", (task.args, task.kwargs))):
             try:
-                _PayloadPickler(index_of_hash).dumps(obj)
+                pickler.dumps(obj)
             except Exception as inner:
                 return (f"the {what} of task {task.name} cannot be pickled ({inner}); "
                         "workers will re-run the jugfile instead of reading the manifest")
@@ -577,61 +952,165 @@ class TaskCall:
 
 @dataclasses.dataclass(frozen=True)
 class Payload:
-    """The execution payload: the jugfile's module name, the ``modules``
-    carried with their state (the jugfile's first, then the user's local
-    modules; rebuilt and installed in ``sys.modules`` as they are
-    unpickled), the task ``functions``, one row per task, the ``hooks`` the
-    jugfile registered, and the values of the process ``settings`` to
-    replay (``(name, value)``, see :data:`jug.compiler.replay.SETTINGS`).
+    """The head of the execution payload: the jugfile's module name, the
+    ``modules`` carried with their state (the jugfile's first, then the
+    user's local modules; rebuilt and installed in ``sys.modules`` as they
+    are unpickled), the task ``functions``, the ``hooks`` the jugfile
+    registered, the values of the process ``settings`` to replay (``(name,
+    value)``, see :data:`jug.compiler.replay.SETTINGS`), and where the rows
+    are: chunks of ``chunk_size`` tasks (``chunks``: blob names) and the
+    ``shared`` arguments' blobs.
 
-    It is pickled as the plain tuple :meth:`to_pickle` gives (modules first,
-    so that everything after finds them made), and each row is a tuple
-    ``(function index, args, kwargs, needs_value)``, made by
-    :func:`encode_payload` and read by :meth:`call`: a payload has one row
-    per task, and tuples pickle and unpickle about four times faster than
-    dataclass instances."""
+    The head is two plain tuples, pickled one after the other
+    (:func:`_head_bytes`): :meth:`index_pickle` (where the rows are), then
+    :meth:`to_pickle` (modules first, so that everything after finds them
+    made).  Each row is a tuple ``(function index, args, kwargs,
+    needs_value, refs)``, made by :func:`encode_payload` and read by
+    :class:`PayloadRows`: a payload has one row per task, and tuples pickle
+    and unpickle about four times faster than dataclass instances."""
 
     module_name: str
     modules: tuple
     functions: tuple
-    rows: list
     hooks: tuple
-    settings: tuple = ()
+    settings: tuple
+    chunk_size: int
+    chunks: tuple
+    shared: tuple
 
-    def call(self, i):
-        """The :class:`TaskCall` of task ``i``."""
-        function_index, args, kwargs, needs_value = self.rows[i]
-        return TaskCall(self.functions[function_index], args, kwargs, needs_value)
+    def index_pickle(self):
+        return (self.chunk_size, list(self.chunks), list(self.shared))
 
     def to_pickle(self):
-        return (self.module_name, list(self.modules), list(self.functions), self.rows,
-                list(self.hooks), list(self.settings))
+        return (self.module_name, list(self.modules), list(self.functions), list(self.hooks),
+                list(self.settings))
 
     @classmethod
-    def from_pickle(cls, data):
-        module_name, modules, functions, rows, hooks, settings = data
-        return cls(module_name, tuple(modules), tuple(functions), rows, tuple(hooks),
-                   tuple(settings))
+    def from_pickle(cls, index, data):
+        chunk_size, chunks, shared = index
+        module_name, modules, functions, hooks, settings = data
+        return cls(module_name, tuple(modules), tuple(functions), tuple(hooks), tuple(settings),
+                   chunk_size, tuple(chunks), tuple(shared))
 
 
 def payload_blob_name(data):
-    """The blob name of payload bytes ``data``: named by their content, so
-    a damaged blob is recognised (and equal payloads are stored once).  The
-    plain SHA-1 of the bytes (``jug.hash.hash_bytes``, which a worker need
-    not import)."""
-    import hashlib
+    """The blob name of payload head bytes ``data``: named by their
+    content, so a damaged blob is recognised (and equal payloads are stored
+    once).  The plain SHA-1 of the bytes (``jug.hash.hash_bytes``, which a
+    worker need not import)."""
+    return content_name("payload", data)
 
-    return "payload-" + hashlib.sha1(data, usedforsecurity=False).hexdigest()
+
+#: decoded row chunks a worker keeps (it runs tasks mostly in order)
+_KEPT_CHUNKS = 4
+
+
+class PayloadRows:
+    """The rows of a payload, fetched from the store and decoded one chunk
+    at a time, when one of the chunk's tasks is first asked for; at most
+    :data:`_KEPT_CHUNKS` decoded chunks are kept.  ``chunk_size``,
+    ``chunks`` and ``shared`` are the head's index (read before the rest of
+    the head, which may refer to shared arguments); ``payload`` is the
+    decoded head."""
+
+    def __init__(self, store, unpickler, task_count, chunk_size, chunks, shared):
+        import collections
+
+        self.payload = None
+        self.store = store
+        self.unpickler = unpickler
+        self.task_count = task_count
+        self.chunk_size, self.chunks, self.shared_names = chunk_size, chunks, shared
+        self.decoded = collections.OrderedDict()  # chunk -> rows
+        self.shared = {}  # index -> decoded shared argument
+
+    def __len__(self):
+        return self.task_count
+
+    @property
+    def functions(self):
+        return self.payload.functions
+
+    @property
+    def modules(self):
+        return self.payload.modules
+
+    @property
+    def settings(self):
+        return self.payload.settings
+
+    def call(self, i):
+        """The :class:`TaskCall` of task ``i``."""
+        k, r = divmod(i, self.chunk_size)
+        rows = self.decoded.get(k)
+        if rows is None:
+            rows = self.decoded[k] = self._decode(read_named_blob(self.store, self.chunks[k]))
+            if len(self.decoded) > _KEPT_CHUNKS:
+                self.decoded.popitem(last=False)
+        else:
+            self.decoded.move_to_end(k)
+        function_index, args, kwargs, needs_value, refs = rows[r]
+        if refs or needs_value:
+            stubs = self.unpickler.stubs
+            args = [arg.resolve(stubs) if type(arg) is _PendingTasks else arg for arg in args]
+            for p in range(0, len(refs), 2):
+                args[refs[p]] = stubs[refs[p + 1]]
+            args = tuple(args)
+        return TaskCall(self.payload.functions[function_index], args, kwargs, needs_value)
+
+    def shared_argument(self, index):
+        if index not in self.shared:
+            self.shared[index] = self._decode(read_named_blob(self.store, self.shared_names[index]))
+        return self.shared[index]
+
+    def _decode(self, data):
+        try:
+            return self.unpickler.loads(data)
+        except ManifestError:
+            raise
+        except Exception as error:
+            raise ManifestError(f"the manifest payload cannot be decoded ({error})") from None
+
+
+class _PayloadUnpickler:
+    """Unpickles payload blobs, resolving task references to stubs and
+    shared arguments through ``rows``."""
+
+    def __init__(self, stubs):
+        self.stubs = stubs
+        self.rows = None
+        owner = self
+
+        def task_list(kind, indices):
+            # resolved when its task is called: decoding a chunk must not make
+            # a stub per element of the reduce's list of a million tasks
+            return _PendingTasks(kind, indices)
+
+        resolved = {"_task_reference": stubs.__getitem__, "_task_list": task_list,
+                    "_shared_reference": lambda index: owner.rows.shared_argument(index)}
+
+        class Unpickler(pickle.Unpickler):
+            def find_class(self, module, name):
+                if module == __name__ and name in resolved:
+                    return resolved[name]
+                return super().find_class(module, name)
+
+        self.unpickler_class = Unpickler
+
+    def loads(self, data):
+        return self.unpickler_class(io.BytesIO(data)).load()
 
 
 def decode_payload(data, graph, store, blob_name=None):
-    """Rebuild functions and arguments; task references become stub tasks
-    that load their value from ``store``.  The carried modules (the
-    jugfile's and the user's, as the top level left them) are installed in
-    ``sys.modules`` (without running them), so that ``import config`` in a
-    task finds them and results that are instances of their classes pickle
-    and unpickle.  The process settings are not applied here
-    (:class:`jug.compiler.replay.Replay` does).
+    """Rebuild functions, hooks and settings from the head ``data``; the
+    rows are read on demand (:class:`PayloadRows`), their task references
+    becoming stub tasks that load their value from ``store``.  The carried
+    modules (the jugfile's and the user's, as the top level left them) are
+    installed in ``sys.modules`` (without running them), so that ``import
+    config`` in a task finds them and results that are instances of their
+    classes pickle and unpickle; their data no code names is read from the
+    store when first used.  The process settings are not applied here
+    (:class:`jug.compiler.replay.Replay` does).  Returns ``(rows, stubs)``.
 
     ``blob_name`` (the name the bytes were read from) is checked against the
     content first.  ManifestError when the bytes are damaged or cannot be
@@ -640,16 +1119,14 @@ def decode_payload(data, graph, store, blob_name=None):
         raise ManifestError(f"the manifest payload {blob_name} is damaged (its content does "
                             "not match its name)")
     stubs = StubTable(graph, store)
-
-    class Unpickler(pickle.Unpickler):
-        def find_class(self, module, name):
-            if module == __name__ and name == "_task_reference":
-                return stubs.__getitem__
-            return super().find_class(module, name)
-
+    unpickler = _PayloadUnpickler(stubs)
     modules_before = dict(sys.modules)
     try:
-        payload = Payload.from_pickle(Unpickler(io.BytesIO(data)).load())
+        (length,) = _HEAD_PREFIX.unpack_from(data)
+        index = unpickler.loads(data[_HEAD_PREFIX.size:_HEAD_PREFIX.size + length])
+        rows = unpickler.rows = PayloadRows(store, unpickler, len(graph), *index)
+        rows.payload = Payload.from_pickle(
+            index, unpickler.loads(data[_HEAD_PREFIX.size + length:]))
     except Exception as error:
         for name in [name for name in sys.modules if name not in modules_before]:
             del sys.modules[name]
@@ -658,12 +1135,12 @@ def decode_payload(data, graph, store, blob_name=None):
     from jug.compiler.replay import LazyAttributes
     from jug.context import current_context
 
-    for module in payload.modules:
+    for module in rows.payload.modules:
         lazy = vars(module).get("__getattr__")
         if isinstance(lazy, LazyAttributes):
-            lazy.stubs = stubs
-    current_context().hooks.replay(payload.hooks)  # what the jugfile registered (exit checks...)
-    return payload, stubs
+            lazy.attach(stubs, unpickler.loads, store)
+    current_context().hooks.replay(rows.payload.hooks)  # what the jugfile registered (exit checks...)
+    return rows, stubs
 
 
 class StubTable(dict):

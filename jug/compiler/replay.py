@@ -729,7 +729,7 @@ def fill_module(module, state):
 def module_reduce(module, dropped=(), lazy=None):
     """How a carried module pickles: rebuilt by :func:`new_module` and
     filled with its namespace (state, so functions in it that refer back to
-    the module find it already made).  ``lazy``: ``(names, bytes)`` of the
+    the module find it already made).  ``lazy``: ``(names, blob name or bytes)`` of the
     attributes decoded on first access instead (:class:`LazyAttributes`)."""
     search = getattr(module, "__path__", None)
     names, data = lazy if lazy is not None else ((), None)
@@ -741,14 +741,21 @@ def module_reduce(module, dropped=(), lazy=None):
 class LazyAttributes:
     """The ``__getattr__`` of a carried module whose data no code names
     (``squares = [square(i) for i in ...]``, see :func:`lazy_candidates`):
-    they are decoded, all together, the first time one is read.  ``stubs``
-    is the payload's table of task stubs (set after decoding)."""
+    they are decoded, all together, the first time one is read.  ``data``
+    is their pickle, or the name of the payload's ``lazy-`` blob holding it
+    (read from the store then); :meth:`attach` gives the payload's table of
+    task stubs, unpickler and store (after decoding)."""
 
     def __init__(self, module_name, data):
         self.module_name = module_name
         self.data = data
         self.stubs = None
+        self.loads = None
+        self.store = None
         self.values = None
+
+    def attach(self, stubs, loads=None, store=None):
+        self.stubs, self.loads, self.store = stubs, loads, store
 
     def __call__(self, name):
         try:
@@ -759,18 +766,26 @@ class LazyAttributes:
     def load(self):
         """Decode the attributes (once) and put them in the module."""
         if self.values is None:
-            import io
-            import pickle
+            data = self.data
+            if isinstance(data, str):
+                from jug.compiler.manifest import read_named_blob
 
-            stubs = self.stubs
+                data = read_named_blob(self.store, data)
+            if self.loads is not None:
+                self.values = self.loads(data)
+            else:
+                import io
+                import pickle
 
-            class Unpickler(pickle.Unpickler):
-                def find_class(self, module, attribute):
-                    if attribute == "_task_reference" and module == "jug.compiler.manifest":
-                        return stubs.__getitem__
-                    return super().find_class(module, attribute)
+                stubs = self.stubs
 
-            self.values = Unpickler(io.BytesIO(self.data)).load()
+                class Unpickler(pickle.Unpickler):
+                    def find_class(self, module, attribute):
+                        if attribute == "_task_reference" and module == "jug.compiler.manifest":
+                            return stubs.__getitem__
+                        return super().find_class(module, attribute)
+
+                self.values = Unpickler(io.BytesIO(data)).load()
             module = sys.modules.get(self.module_name)
             if module is not None:
                 for key, value in self.values.items():

@@ -159,22 +159,38 @@ def build_graph(tasks):
     from jug.graph import TaskGraphBuilder
 
     builder = TaskGraphBuilder()
-    add = builder.add_indexed
-    index = builder.index.get
-    hashes = builder.hashes
+    # TaskGraphBuilder.add_indexed, inlined: this loop runs once per task
+    index = builder.index
+    find = index.get
+    hashes, names, name_table = builder.hashes, builder.names, builder._name_ids
+    name_ids, stages = builder.name_ids, builder.stages
+    dep_indptr, dep_indices = builder.dep_indptr, builder.dep_indices
     kept = []
     for task in tasks:
+        key = task.key
+        if key in index:
+            continue  # the same task created twice
         deps = []
         for dep in task.dependencies():
-            dep_index = index(dep.key)
+            dep_index = find(dep.key)
             if dep_index is None:
                 raise GraphError(
                     f"task {task.name} depends on a task ({dep.name}, hash "
                     f"{dep.key}) that was never created in this jugfile; a "
                     "common cause is changing a task's argument after creating the task")
             deps.append(dep_index)
-        before = len(hashes)
-        add(task.key, task.name, deps, task.stage)
-        if len(hashes) > before:
-            kept.append(task)
+        index[key] = len(hashes)
+        hashes.append(key)
+        name = task.name
+        name_id = name_table.get(name)
+        if name_id is None:
+            name_id = name_table[name] = len(names)
+            names.append(name)
+        name_ids.append(name_id)
+        stages.append(task.stage)
+        if len(deps) > 1:
+            deps = sorted(set(deps))
+        dep_indices.extend(deps)
+        dep_indptr.append(len(dep_indices))
+        kept.append(task)
     return builder.build(), tuple(kept)

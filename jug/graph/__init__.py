@@ -8,12 +8,95 @@ dependencies always have smaller indices.  Everything else asks this module
 for relations (:meth:`dependencies`, :meth:`dependents`, :func:`closure`,
 :func:`compute_states`) instead of walking tasks itself.  All walks are
 iterative.  Plain ``array`` storage keeps ``import jug.graph`` light; numpy
-and networkx are used only by the functions that need them.
+and networkx are used only by the functions that need them.  Whole-graph
+passes (:func:`compute_states`, :func:`count_states_by_name`,
+:func:`dependency_counts`, :func:`runnable`) run in numpy from
+:data:`NUMPY_MIN_TASKS` tasks on, where the vector code pays for numpy's
+import (about 60 ms); below, plain loops keep small jugfiles' start-up short.
 """
 
+import sys
 from array import array
 
 from jug.errors import GraphError
+
+#: From this many tasks on, whole-graph passes use numpy (measured crossover:
+#: see docs/performance.md).
+NUMPY_MIN_TASKS = 100_000
+
+
+def _numpy(n):
+    """numpy when a pass over ``n`` tasks pays for importing it, else None."""
+    if n < NUMPY_MIN_TASKS and "numpy" not in sys.modules:
+        return None
+    import numpy
+
+    return numpy
+
+
+def as_numpy(values, numpy):
+    """A zero-copy numpy view of an ``array('i')``/``array('b')``/bytes."""
+    if isinstance(values, array):
+        return numpy.frombuffer(values, dtype={"i": numpy.int32, "b": numpy.int8}[values.typecode])
+    return numpy.frombuffer(values, dtype=numpy.uint8)
+
+
+def numpy_to_array(values, typecode="i"):
+    """An ``array(typecode)`` holding a numpy vector's values (one copy)."""
+    import numpy
+
+    out = array(typecode)
+    values = numpy.ascontiguousarray(values, dtype={"i": "=i4", "b": "i1"}[typecode])
+    out.frombytes(memoryview(values).cast("B"))  # from the buffer: no intermediate bytes
+    return out
+
+
+class Digests:
+    """Task hashes as a read-only sequence of 40-character hex ``str`` s, kept
+    as raw 20-byte digests in chunks of ``chunk_size`` tasks that are fetched
+    (``load(k)`` returns chunk ``k``'s bytes) the first time one of their
+    hashes is asked for.  A manifest stores its hashes so; status on a fresh
+    store and a worker running a few tasks never fetch most of them."""
+
+    __slots__ = ("_chunks", "_load", "_size", "_count")
+
+    def __init__(self, count, chunk_size, load, chunks=None):
+        self._count = count
+        self._size = chunk_size
+        self._load = load
+        self._chunks = chunks if chunks is not None else [None] * (-(-count // chunk_size) if count else 0)
+
+    def __len__(self):
+        return self._count
+
+    def _chunk(self, k):
+        raw = self._chunks[k]
+        if raw is None:
+            raw = self._chunks[k] = self._load(k)
+        return raw
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._count))]
+        if i < 0:
+            i += self._count
+        if not 0 <= i < self._count:
+            raise IndexError("task index out of range")
+        k, r = divmod(i, self._size)
+        return self._chunk(k)[20 * r:20 * r + 20].hex()
+
+    def __iter__(self):
+        for k in range(len(self._chunks)):
+            text = self._chunk(k).hex()
+            yield from (text[j:j + 40] for j in range(0, len(text), 40))
+
+    def loaded_chunks(self):
+        """How many chunks have been fetched."""
+        return sum(chunk is not None for chunk in self._chunks)
+
+    def raw(self):
+        """Every digest, concatenated (20 bytes per task)."""
+        return b"".join(self._chunk(k) for k in range(len(self._chunks)))
 
 # Task states, as small integers so that a whole graph's states fit an array.
 WAITING, READY, RUNNING, FINISHED, FAILED = range(5)
@@ -23,7 +106,8 @@ STATE_NAMES = ("Waiting", "Ready", "Running", "Finished", "Failed")
 class TaskGraph:
     """Hashes, names, stages and dependencies of every task.
 
-    ``hashes`` is a list of 40-character hex strings; ``names`` the table of
+    ``hashes`` is a sequence of 40-character hex strings (a list, or a
+    :class:`Digests` fetched on demand); ``names`` the table of
     distinct task names; ``name_ids``, ``stages``, ``dep_indptr`` and
     ``dep_indices`` are ``array('i')``.  The dependents, in the same CSR
     form (``rev_indptr``/``rev_indices``), and the index of each hash may be
@@ -32,18 +116,34 @@ class TaskGraph:
     immutable."""
 
     __slots__ = ("hashes", "names", "name_ids", "stages", "dep_indptr", "dep_indices",
-                 "_index", "_rev")
+                 "_index", "_rev", "_load")
 
     def __init__(self, hashes, names, name_ids, stages, dep_indptr, dep_indices,
-                 rev_indptr=None, rev_indices=None, index=None):
+                 rev_indptr=None, rev_indices=None, index=None, load=None):
         self.hashes = hashes
         self.names = names
-        self.name_ids = name_ids
-        self.stages = stages
-        self.dep_indptr = dep_indptr
-        self.dep_indices = dep_indices
         self._index = index
-        self._rev = None if rev_indptr is None else (rev_indptr, rev_indices)
+        self._load = load
+        for attribute, value in (("name_ids", name_ids), ("stages", stages),
+                                 ("dep_indptr", dep_indptr), ("dep_indices", dep_indices)):
+            if value is not None or load is None:
+                setattr(self, attribute, value)
+        if rev_indptr is not None:
+            self._rev = (rev_indptr, rev_indices)
+        elif load is None:
+            self._rev = None
+
+    def __getattr__(self, attribute):
+        """A column given as None with a ``load`` function is decoded on
+        first use, by ``load(attribute)`` (``"_rev"``: the dependents' CSR
+        pair): a worker decodes the dependencies and little else."""
+        if attribute in _LAZY_COLUMNS:
+            load = object.__getattribute__(self, "_load")
+            if load is not None:
+                value = load(attribute)
+                setattr(self, attribute, value)
+                return value
+        raise AttributeError(attribute)
 
     def __len__(self):
         return len(self.hashes)
@@ -57,9 +157,13 @@ class TaskGraph:
 
     def index_of(self, digest):
         """Task index of a hex hash (``str``), or None."""
+        return self.index_map().get(digest)
+
+    def index_map(self):
+        """``{hex hash: task index}``, built on first use (it reads every hash)."""
         if self._index is None:
             self._index = {h: i for i, h in enumerate(self.hashes)}
-        return self._index.get(digest)
+        return self._index
 
     def dependencies(self, i):
         return self.dep_indices[self.dep_indptr[i]:self.dep_indptr[i + 1]]
@@ -79,6 +183,8 @@ class TaskGraph:
 
     def _reverse(self):
         """Dependents in CSR form, built once (a counting sort, O(N + E))."""
+        if self._rev is None and _numpy(len(self.hashes)) is not None:
+            self._rev = _reverse_numpy(self.dep_indptr, self.dep_indices, _numpy(len(self.hashes)))
         if self._rev is None:
             n = len(self.hashes)
             counts = [0] * (n + 1)
@@ -99,7 +205,13 @@ class TaskGraph:
         return self._rev
 
     def stage_count(self):
-        return (max(self.stages) + 1) if len(self.stages) else 0
+        stages = self.stages
+        if not len(stages):
+            return 0
+        numpy = _numpy(len(stages))
+        if numpy is not None and isinstance(stages, array):
+            return int(as_numpy(stages, numpy).max()) + 1
+        return max(stages) + 1
 
     def to_networkx(self, nodes=None):
         """A ``networkx.DiGraph`` view for analysis and export: nodes are task
@@ -123,6 +235,22 @@ class TaskGraph:
                              for k in range(indptr[i], indptr[i + 1])
                              if kept is None or indices[k] in kept)
         return graph
+
+
+def _reverse_numpy(dep_indptr, dep_indices, numpy):
+    """Dependents in CSR form: a stable sort of the edges by dependency."""
+    indptr = as_numpy(dep_indptr, numpy)
+    indices = as_numpy(dep_indices, numpy)
+    n = len(indptr) - 1
+    owners = numpy.repeat(numpy.arange(n, dtype=numpy.int32), numpy.diff(indptr))
+    order = numpy.argsort(indices, kind="stable")
+    counts = numpy.bincount(indices, minlength=n)
+    rev_indptr = numpy.zeros(n + 1, dtype=numpy.int64)
+    numpy.cumsum(counts, out=rev_indptr[1:])
+    return numpy_to_array(rev_indptr), numpy_to_array(owners[order])
+
+
+_LAZY_COLUMNS = frozenset(("name_ids", "stages", "dep_indptr", "dep_indices", "_rev"))
 
 
 class TaskGraphBuilder:
@@ -264,6 +392,14 @@ def toposort(graph):
     return range(len(graph))
 
 
+def finished_mask(graph, finished_keys):
+    """``bytearray``: 1 for each task whose hash is in ``finished_keys``
+    (reads no hash when the set is empty)."""
+    if not finished_keys:
+        return bytearray(len(graph))
+    return bytearray(map(finished_keys.__contains__, graph.hashes))
+
+
 def compute_states(graph, finished_keys, locks=None):
     """The state of every task, as an ``array('b')`` of WAITING/READY/RUNNING/
     FINISHED/FAILED.
@@ -273,15 +409,25 @@ def compute_states(graph, finished_keys, locks=None):
     attribute (one lock listing).  A task is finished if its result exists;
     otherwise failed or running if locked; otherwise ready when every
     dependency is finished, waiting if not."""
-    hashes = graph.hashes
-    n = len(hashes)
-    if finished_keys:
-        contains = finished_keys.__contains__
-        finished = bytearray(map(contains, hashes))
+    n = len(graph)
+    finished = finished_mask(graph, finished_keys)
+    numpy = _numpy(n)
+    if numpy is not None:
+        states = _states_numpy(graph, finished, numpy)
     else:
-        finished = bytearray(n)
+        states = _states_python(graph, finished)
+    if locks:
+        for digest, lock in locks.items():
+            i = graph.index_of(digest)
+            if i is not None and not finished[i]:
+                states[i] = FAILED if lock.failed else RUNNING
+    return states
+
+
+def _states_python(graph, finished):
     # a task is ready when none of its dependencies is unfinished: count the
     # unfinished dependencies per task in one pass over the CSR arrays
+    n = len(finished)
     indptr, indices = graph.dep_indptr, graph.dep_indices
     unfinished = [0] * n
     if len(indices):
@@ -290,23 +436,67 @@ def compute_states(graph, finished_keys, locks=None):
             start, end = indptr[i], indptr[i + 1]
             if start != end and not finished[i]:
                 unfinished[i] = sum(blocked[start:end])
-    states = array("b", [FINISHED if finished[i] else (READY if not unfinished[i] else WAITING)
-                         for i in range(n)])
-    for digest, lock in (locks or {}).items():
-        i = graph.index_of(digest)
-        if i is not None and not finished[i]:
-            states[i] = FAILED if lock.failed else RUNNING
-    return states
+    return array("b", [FINISHED if finished[i] else (READY if not unfinished[i] else WAITING)
+                       for i in range(n)])
+
+
+def _unfinished_dependencies(graph, finished, numpy):
+    """Per task, how many of its dependencies are unfinished (numpy int64)."""
+    indptr = as_numpy(graph.dep_indptr, numpy)
+    blocked = 1 - as_numpy(finished, numpy)[as_numpy(graph.dep_indices, numpy)].astype(numpy.int64)
+    running = numpy.zeros(len(blocked) + 1, dtype=numpy.int64)
+    numpy.cumsum(blocked, out=running[1:])
+    return running[indptr[1:]] - running[indptr[:-1]]
+
+
+def _states_numpy(graph, finished, numpy):
+    done = as_numpy(finished, numpy).astype(bool)
+    unfinished = _unfinished_dependencies(graph, finished, numpy)
+    states = numpy.where(done, FINISHED, numpy.where(unfinished == 0, READY, WAITING))
+    return numpy_to_array(states, "b")
+
+
+def dependency_counts(graph, finished):
+    """Per task, its unfinished dependencies (``finished``: a bytearray
+    mask), as a list: the executor's starting point."""
+    n = len(graph)
+    numpy = _numpy(n)
+    if numpy is not None:
+        return numpy_to_array(_unfinished_dependencies(graph, finished, numpy))
+    indptr, indices = graph.dep_indptr, graph.dep_indices
+    if not any(finished):
+        return [indptr[i + 1] - indptr[i] for i in range(n)]
+    return [sum(1 for k in range(indptr[i], indptr[i + 1]) if not finished[indices[k]])
+            for i in range(n)]
+
+
+def runnable(pending, finished):
+    """The indices of unfinished tasks with no unfinished dependency, in order."""
+    n = len(finished)
+    numpy = _numpy(n)
+    if numpy is not None:
+        mask = (as_numpy(pending, numpy) == 0) & (as_numpy(finished, numpy) == 0)
+        return numpy.flatnonzero(mask).tolist()
+    return [i for i in range(n) if pending[i] == 0 and not finished[i]]
 
 
 def count_states_by_name(graph, states):
     """``{state: {task name: count}}`` for the status table (every name
     appears in every state, with 0 where there is none)."""
+    names = graph.names
+    counts = [dict.fromkeys(names, 0) for _ in STATE_NAMES]
+    numpy = _numpy(len(states))
+    if numpy is not None:
+        width = len(STATE_NAMES)
+        pairs = numpy.bincount(as_numpy(graph.name_ids, numpy).astype(numpy.int64) * width
+                               + as_numpy(states, numpy), minlength=len(names) * width)
+        for flat in numpy.flatnonzero(pairs).tolist():
+            name_id, state = divmod(flat, width)
+            counts[state][names[name_id]] = int(pairs[flat])
+        return counts
     import collections
 
-    names = graph.names
     pairs = collections.Counter(zip(graph.name_ids, states))
-    counts = [dict.fromkeys(names, 0) for _ in STATE_NAMES]
     for (name_id, state), count in pairs.items():
         counts[state][names[name_id]] = count
     return counts

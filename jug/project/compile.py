@@ -50,7 +50,9 @@ def summary_lines(manifest, result, where):
     """The lines ``jug compile`` prints about a freshly compiled manifest."""
     graph = manifest.graph
     header = manifest.header
-    per_name = collections.Counter(graph.name(i) for i in range(len(graph)))
+    per_name = collections.Counter()
+    for name_id, count in collections.Counter(graph.name_ids).items():  # counted in C
+        per_name[graph.names[name_id]] += count
     stages = graph.stage_count()
     lines = [f"Compiled {header.jugfile}: {len(graph)} tasks, {graph.edge_count} dependencies, "
              f"{stages} stage{'s' if stages != 1 else ''} in {result.seconds:.2f} s"]

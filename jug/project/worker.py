@@ -39,7 +39,9 @@ def prepared_worker(options, store, manifest, trace, run_jugfile=False):
     reason = _why_run_top_level(header, run_jugfile)
     data = None
     if reason is None:
-        data = store.get_blob(header.payload)
+        from jug.compiler.manifest import BLOB_READS
+
+        data = BLOB_READS.read(store, header.payload)
         if data is None:
             reason = "the manifest payload is missing"
             print(f"jug: {reason}: running the top level of {options.jugfile}", file=sys.stderr)
@@ -120,8 +122,8 @@ def _top_level_run(options, store, manifest):
     from jug.compiler.trace import trace_jugfile
 
     trace = trace_jugfile(options.jugfile, store, argv=options.argv)
-    expected = manifest.graph.hashes
-    if trace.graph.hashes != expected:
+    expected = manifest.graph.hashes  # a Digests, read in chunks
+    if len(trace.graph) != len(expected) or list(trace.graph.hashes) != list(expected):
         from jug.compiler.build import compile_jugfile
 
         trace.before.restore()
