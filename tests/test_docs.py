@@ -25,9 +25,14 @@ CHECKED_PAGES = [page for page in PAGES if page not in NOT_YET_CHECKED]
 
 
 @pytest.mark.parametrize("page", CHECKED_PAGES)
-def test_page_runs_as_shown(page, tmp_path):
+def test_page_runs_as_shown(page, tmp_path, request):
+    path = os.path.join(DOCS, page)
+    programs = {}
+    if "jug2" in docs_check.required_programs(path):
+        # the original jug: skipped (or, on CI, an error) where it cannot be installed
+        programs["jug2"] = request.getfixturevalue("original_jug").command()
     try:
-        check_page(os.path.join(DOCS, page), str(tmp_path))
+        check_page(path, str(tmp_path), programs)
     except DocsCheckSkip as missing:
         pytest.skip(str(missing))
 
@@ -118,6 +123,17 @@ def test_skip_needs_a_reason(tmp_path):
                        f"<!-- docs-check: skip needs a cluster -->\n{FENCE}console\n$ false\n"
                        f"{FENCE}\n")
     assert check_page(path, work) == 0
+
+
+def test_required_programs_come_from_the_caller(tmp_path):
+    text = (f"<!-- docs-check: requires greeter -->\n{FENCE}console\n$ greeter there\n"
+            f"hello there\n{FENCE}\n")
+    path, work = _page(tmp_path, text)
+    assert docs_check.required_programs(path) == {"greeter"}
+    assert check_page(path, work, {"greeter": ["echo", "hello"]}) == 1
+    path, work = _page(tmp_path / "b", text)
+    with pytest.raises(DocsCheckSkip, match="needs greeter"):
+        check_page(path, work)
 
 
 FAKE_IPYTHON = """\
