@@ -20,7 +20,7 @@ NOT_YET_CHECKED = {"manifest.md", "performance.md", "reliability.md"}
 
 PAGES = sorted(os.path.relpath(path, DOCS)
                for path in glob.glob(os.path.join(DOCS, "**", "*.md"), recursive=True))
-CHECKED_PAGES = [page for page in PAGES if page not in NOT_YET_CHECKED]
+CHECKED_PAGES = [page for page in PAGES if page not in NOT_YET_CHECKED] + [os.path.join(os.pardir, "README.md")]
 
 
 @pytest.mark.parametrize("page", CHECKED_PAGES)
@@ -241,3 +241,15 @@ def test_link_checker_finds_broken_links_and_anchors(tmp_path):
     assert problems == ["index.html: broken link a/#nowhere (no id 'nowhere' in a/index.html)",
                         "index.html: broken link img.png",
                         "index.html: broken link missing/"], proc.stdout
+
+
+def test_readme_links_point_at_files_of_the_repository():
+    # README.md is not part of the site, so check_links.py does not see it
+    import re
+
+    with open(os.path.join(REPO, "README.md")) as handle:
+        targets = re.findall(r"\]\(([^)#\s]+)", handle.read())
+    local = [target for target in targets if "://" not in target]
+    assert len(local) > 10
+    missing = [target for target in local if not os.path.exists(os.path.join(REPO, target))]
+    assert not missing, f"README.md links to missing files: {missing}"
