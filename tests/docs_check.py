@@ -49,6 +49,8 @@ import subprocess
 import sys
 import textwrap
 
+from jugtest import ignore_example_outputs
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOCS = os.path.join(REPO, "docs")
 
@@ -226,6 +228,9 @@ class Session:
                if not key.startswith(("JUG_", "PYTEST_", "COV_"))}
         env.update(PATH=bindir + os.pathsep + env.get("PATH", ""), HOME=home, COLUMNS="80",
                    LINES="25", TERM="dumb", NO_COLOR="1", PYTHONHASHSEED="0",
+                   # stdout and stderr reach the pipe in the order they are
+                   # written, as on a terminal (not stdout's buffer at exit)
+                   PYTHONUNBUFFERED="1",
                    PYTHONPATH=REPO + os.pathsep + env.get("PYTHONPATH", ""),
                    PYTHONDONTWRITEBYTECODE="1")
         self.env = env
@@ -287,7 +292,7 @@ def check_page(path, workdir, programs=None):
     Returns the number of blocks checked.  ``programs`` maps names to commands
     (lists) put on the page's ``PATH`` (``jug2``: the original jug)."""
     shutil.copytree(os.path.join(REPO, "examples"), os.path.join(workdir, "examples"),
-                    ignore=shutil.ignore_patterns("*.jugdata", "__pycache__", "output.txt"))
+                    ignore=ignore_example_outputs)
     session = Session(workdir, programs)
     skip_next = False
     checked = 0
@@ -398,7 +403,7 @@ def show_outputs(path):
 
     with tempfile.TemporaryDirectory() as workdir:
         shutil.copytree(os.path.join(REPO, "examples"), os.path.join(workdir, "examples"),
-                        ignore=shutil.ignore_patterns("*.jugdata", "__pycache__"))
+                        ignore=ignore_example_outputs)
         session = Session(workdir, original_programs(path))
         skip_next = False
         for block in parse(path):
