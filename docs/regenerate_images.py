@@ -57,7 +57,9 @@ def make(name, output_dir):
                **extra_env)
     with tempfile.TemporaryDirectory() as scratch:
         work = os.path.join(scratch, example)
-        shutil.copytree(os.path.join(REPO, "examples", example), work)
+        # without a store left by a run in the checkout: the pictures show states
+        shutil.copytree(os.path.join(REPO, "examples", example), work,
+                        ignore=shutil.ignore_patterns("*.jugdata"))
         for args in commands:
             jug([args[0], jugfile, *args[1:]], work, env)
         target = os.path.join(os.path.abspath(output_dir), name)

@@ -80,5 +80,8 @@ def run_shell(options):
     store = open_project_store(options)
     trace = trace_jugfile(options.jugfile, store, argv=options.argv, persistent=True)
     namespace = shell_namespace(trace)
-    InteractiveShellEmbed(banner1=BANNER, user_ns=namespace)()
+    shell = InteractiveShellEmbed(banner1=BANNER, user_ns=namespace)
+    if shell.has_trait("enable_tip"):
+        shell.enable_tip = False  # IPython 9 adds a random tip under jug's banner
+    shell()
     return 0

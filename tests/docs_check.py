@@ -28,7 +28,9 @@ The markup is described for writers in docs/CONTRIBUTING-docs.md; in short:
   the commands that follow (to shrink sleeps: only what does not change the
   output); ``<!-- docs-check: skip REASON -->`` leaves the next block out;
   ``<!-- docs-check: requires PROGRAM... -->`` skips the rest of the page
-  (the test is reported as skipped) where a program is missing.
+  (the test is reported as skipped) where a program is missing.  ``jug2``
+  is the original jug 2.7.0 (from the oracle's venv, tests/oracle.py): a
+  page that requires it gets it on ``PATH`` under that name.
 
 Every page starts in a fresh temporary directory holding a copy of the
 repository's ``examples/`` (so ``cd examples/primes`` works as in a
@@ -46,6 +48,8 @@ import shutil
 import subprocess
 import sys
 import textwrap
+
+from jugtest import ignore_example_outputs
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOCS = os.path.join(REPO, "docs")
@@ -206,7 +210,7 @@ def ipython_transcript(actual):
 class Session:
     """The shell state a page's commands share: directory and environment."""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, programs=None):
         self.workdir = workdir
         self.cwd = workdir
         home = os.path.join(workdir, ".home")
@@ -216,10 +220,17 @@ class Session:
         write_jug_shim(os.path.join(bindir, "jug"))
         for name in ("python", "python3"):
             os.symlink(sys.executable, os.path.join(bindir, name))
+        for name, command in (programs or {}).items():
+            # run with the environment of the host, not with this jug importable
+            _write_executable(os.path.join(bindir, name),
+                              f"#!/bin/sh\nunset PYTHONPATH\nexec {shlex.join(command)} \"$@\"\n")
         env = {key: value for key, value in os.environ.items()
                if not key.startswith(("JUG_", "PYTEST_", "COV_"))}
         env.update(PATH=bindir + os.pathsep + env.get("PATH", ""), HOME=home, COLUMNS="80",
                    LINES="25", TERM="dumb", NO_COLOR="1", PYTHONHASHSEED="0",
+                   # stdout and stderr reach the pipe in the order they are
+                   # written, as on a terminal (not stdout's buffer at exit)
+                   PYTHONUNBUFFERED="1",
                    PYTHONPATH=REPO + os.pathsep + env.get("PYTHONPATH", ""),
                    PYTHONDONTWRITEBYTECODE="1")
         self.env = env
@@ -269,13 +280,20 @@ def _file_text(block):
     return "".join(out)
 
 
-def check_page(path, workdir):
+def required_programs(path):
+    """The programs the ``requires`` directives of the page at ``path`` name."""
+    return {program for block in parse(path) if block.directive[:1] == ("requires",)
+            for program in block.directive[1].split()}
+
+
+def check_page(path, workdir, programs=None):
     """Run every block of the page at ``path`` in ``workdir``; raises
     :class:`DocsCheckError` at the first block that does not do what it shows.
-    Returns the number of blocks checked."""
+    Returns the number of blocks checked.  ``programs`` maps names to commands
+    (lists) put on the page's ``PATH`` (``jug2``: the original jug)."""
     shutil.copytree(os.path.join(REPO, "examples"), os.path.join(workdir, "examples"),
-                    ignore=shutil.ignore_patterns("*.jugdata", "__pycache__", "output.txt"))
-    session = Session(workdir)
+                    ignore=ignore_example_outputs)
+    session = Session(workdir, programs)
     skip_next = False
     checked = 0
     for block in parse(path):
@@ -286,7 +304,8 @@ def check_page(path, workdir):
                     name, _, value = assignment.partition("=")
                     session.env[name] = value
             elif verb == "requires":
-                missing = [program for program in rest.split() if shutil.which(program) is None]
+                missing = [program for program in rest.split()
+                           if shutil.which(program, path=session.env["PATH"]) is None]
                 if missing:
                     raise DocsCheckSkip(f"{block.where}: needs {', '.join(missing)}")
             elif verb == "skip":
@@ -367,6 +386,16 @@ def check_command(block, command, session):
                              f"else than the page shows:\n{textwrap.indent(diff, '    ')}")
 
 
+def original_programs(path):
+    """``{"jug2": command}`` when the page requires the original jug (which
+    is installed into the oracle's cached venv if it is not yet there)."""
+    if "jug2" not in required_programs(path):
+        return {}
+    from oracle import ensure_original, original_implementation
+
+    return {"jug2": original_implementation(ensure_original()).command()}
+
+
 def show_outputs(path):
     """Run the page at ``path`` and print what each command really prints
     (for writers: ``python tests/docs_check.py docs/PAGE.md``)."""
@@ -374,13 +403,17 @@ def show_outputs(path):
 
     with tempfile.TemporaryDirectory() as workdir:
         shutil.copytree(os.path.join(REPO, "examples"), os.path.join(workdir, "examples"),
-                        ignore=shutil.ignore_patterns("*.jugdata", "__pycache__"))
-        session = Session(workdir)
+                        ignore=ignore_example_outputs)
+        session = Session(workdir, original_programs(path))
+        skip_next = False
         for block in parse(path):
             if block.language is None:
                 verb, rest = block.directive
                 if verb == "env":
                     session.env.update(item.split("=", 1) for item in shlex.split(rest))
+                skip_next = verb == "skip"
+            elif skip_next:
+                skip_next = False
             elif block.title is not None:
                 check_block(block, session)
             elif block.language == "console":

@@ -1,6 +1,7 @@
 """Helpers for tests that drive jug through its front door."""
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -16,6 +17,27 @@ def write(path, text):
     with open(path, "w") as handle:
         handle.write(textwrap.dedent(text).lstrip("\n"))
     return str(path)
+
+
+# What running an example writes next to it (examples/.gitignore, and the
+# store): left out of copies of examples/, so that a test starts from the
+# repository's files also after someone ran the example in the checkout, as
+# README.md's quick start does.
+EXAMPLE_OUTPUTS = ("*.jugdata", "__pycache__", "output.txt", "counts.txt", "jug-*.out", "*.dot")
+
+
+def ignore_example_outputs(directory, names):
+    """A ``shutil.copytree`` ``ignore`` for copies of examples/ or of one example."""
+    ignored = set(shutil.ignore_patterns(*EXAMPLE_OUTPUTS)(directory, names))
+    if os.path.basename(directory) == "images" and "images" in names:
+        ignored.add("images")  # the pictures examples/images makes
+    return ignored
+
+
+def copy_example(name, target):
+    """Copy ``examples/NAME`` to ``target`` without what a run left there."""
+    shutil.copytree(os.path.join(REPO, "examples", name), target, ignore=ignore_example_outputs)
+    return str(target)
 
 
 def jug_env(**extra):

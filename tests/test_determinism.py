@@ -2,11 +2,10 @@
 (different PYTHONHASHSEED, shifted clock) must give the same task hashes."""
 
 import os
-import shutil
 
 import pytest
 
-from jugtest import REPO, jug_env, run_jug, write
+from jugtest import copy_example, jug_env, run_jug, write
 
 
 def test_flags_unseeded_random(tmp_path):
@@ -61,7 +60,7 @@ def test_flags_clock_time(tmp_path):
                                               ("decrypt", "jugfile.py")])
 def test_passes_the_manuals_examples(tmp_path, example, jugfile):
     directory = tmp_path / example
-    shutil.copytree(os.path.join(REPO, "examples", example), directory)
+    copy_example(example, directory)
     proc = run_jug("compile", jugfile, "--check-determinism", cwd=directory, env=jug_env(),
                    check=0)
     assert proc.stdout.startswith("Deterministic: two traces")

@@ -5,13 +5,13 @@ cluster job-array scripts run as the batch system would run them."""
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 
 import pytest
 
 from docs_check import write_jug_shim
+import jugtest
 from jugtest import REPO, jug_env, run_jug, run_workers
 
 
@@ -105,9 +105,7 @@ def executed_total(output):
 
 
 def copy_example(tmp_path, name):
-    target = tmp_path / name
-    shutil.copytree(os.path.join(REPO, "examples", name.split("-")[0]), target)
-    return str(target)
+    return jugtest.copy_example(name.split("-")[0], tmp_path / name)
 
 
 def result_of(directory, script, env):

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from jugtest import REPO, invoke, jug_env, run_jug, write
+from jugtest import REPO, copy_example, invoke, jug_env, run_jug, write
 
 DOT = shutil.which("dot")
 needs_dot = pytest.mark.skipif(DOT is None, reason="Graphviz `dot` is not installed "
@@ -282,7 +282,7 @@ def example_dirs(tmp_path):
     for name, jugfile in (("primes", "primes.py"), ("text", "jugfile.py"),
                           ("decrypt", "jugfile.py")):
         target = tmp_path / name
-        shutil.copytree(os.path.join(REPO, "examples", name), target)
+        copy_example(name, target)
         yield name, target, jugfile
     for name, text in (("mapreduce", MAPREDUCE_JUGFILE), ("barrier", BARRIER_JUGFILE),
                        ("odd_names", ODD_NAMES_JUGFILE)):

@@ -31,10 +31,11 @@ def explain(rule: type[LintRule], heading: str = "#") -> str:
     if rule.code in ALWAYS_ON:
         lines += ["This code is always on.", ""]
     lines += _at_run_time(rule)
-    lines += ["Message:", "", "```", rule.message, "```", ""]
+    lines += ["Message:", "", "```text", rule.message, "```", ""]
     for title, examples in (("Flagged", rule.INVALID), ("Not flagged", rule.VALID)):
         for example in examples:
-            lines += [f"{title}:", "", "```python", example.rstrip("\n"), "```", ""]
+            lines += [f"{title}:", "", f"```{_language(example)}", example.rstrip("\n"), "```",
+                      ""]
     return "\n".join(lines)
 
 
@@ -51,6 +52,16 @@ def _at_run_time(rule: type[LintRule]) -> list[str]:
             "jugfile again, as the original jug does, and prints one line naming the "
             f"file and line and pointing back here (`see jug lint --explain {rule.code}`).",
             ""]
+
+
+def _language(example: str) -> str:
+    """``python``, or ``text`` for an example that is not valid Python (those
+    of JUG001): the docs check compiles every Python fragment of the guide."""
+    try:
+        compile(example, "<example>", "exec")
+    except SyntaxError:
+        return "text"
+    return "python"
 
 
 def render_reference() -> str:
