@@ -375,7 +375,9 @@ GOLDEN_MANIFESTS = {
     1: "06383fbd2846f09456b6fdb836627d0096fe34c022204227aa3ceadd117b1e83",
     2: "96b1de35ae6280e85de33e2e56f6de4ac545b910429fc3050b959d3e2445331d",  # observations
     3: "d33ab866d077f01adcd76772675e373b7c1a9b518691bfc08c49f2a5a23b1ca1",  # (main) what the top level changed (replay)
-    4: "585eb12b4c211aca7c5ed27dbdc7fc12d4be33d86b003087ea201756dc560d25",  # chunked hashes (2 tasks) and replay
+    # chunked hashes (2 tasks) and replay; then the optional header fields
+    # "fresh" and "hash_index" (a format-4 reader without them ignores them)
+    4: "c3774aeacb51743c10f23ced947e386fde02e413aaa938df2a2525fa71322473",
 }
 
 

@@ -18,7 +18,14 @@ On-disk format (version :data:`FORMAT_VERSION`), one blob
 The task hashes (20 raw bytes each) are stored apart, in blobs of
 ``chunk_tasks`` tasks (``hashes-<digest>``, named by their content and
 listed in the header): status on a fresh store never reads them, and a
-worker reads those of the tasks it runs.
+worker reads those of the tasks it runs.  The other way round, from a hash
+the store lists to its task, goes through the *hash index* (``hashdir-``
+and ``hashidx-`` blobs, :func:`hash_index_blobs`; named in the header when
+there is more than one chunk): buckets of tasks by hash prefix, so a worker
+that finds a few results reads a few buckets, not every hash.  The header
+also holds what status shows before any task ran (``fresh``,
+:func:`fresh_counts`).  Both are optional: a reader without them computes
+the same from the sections and the hashes.
 
 Status needs only this blob, and reading it decodes no argument and no
 function.  What ``execute`` needs is the *payload*, referenced from the
@@ -332,10 +339,12 @@ def _encode_section(values):
     return deltas, "d"
 
 
-def encode_manifest(header, graph, lines, hash_chunks=(), chunk_size=CHUNK_TASKS):
+def encode_manifest(header, graph, lines, hash_chunks=(), chunk_size=CHUNK_TASKS,
+                    hash_index=None):
     """The manifest's bytes (deterministic for the same inputs);
     ``hash_chunks`` are the names of the blobs holding the hashes
-    (:func:`hash_chunk_blobs`)."""
+    (:func:`hash_chunk_blobs`), ``hash_index`` that of the hash index's
+    directory (:func:`store_hash_index`), if any."""
     columns = {
         "name_ids": graph.name_ids, "stages": graph.stages,
         "dep_indptr": graph.dep_indptr, "dep_indices": graph.dep_indices,
@@ -351,6 +360,8 @@ def encode_manifest(header, graph, lines, hash_chunks=(), chunk_size=CHUNK_TASKS
     header_json["sections"] = offsets
     header_json["chunk_tasks"] = chunk_size
     header_json["hash_chunks"] = list(hash_chunks)
+    header_json["hash_index"] = hash_index
+    header_json["fresh"] = fresh_counts(graph)
     header_bytes = json.dumps(header_json, sort_keys=True, separators=(",", ":")).encode("utf-8")
     return b"".join([_PREFIX.pack(MAGIC, FORMAT_VERSION, len(header_bytes)), header_bytes,
                      *sections])
@@ -365,6 +376,100 @@ def hash_chunk_blobs(graph, chunk_size=CHUNK_TASKS):
         data = bytes.fromhex("".join(hashes[start:start + chunk_size]))
         blobs.append((content_name("hashes", data), data))
     return blobs
+
+
+def fresh_counts(graph):
+    """What status shows before any task ran, decided at compile time:
+    ``{"names": [[tasks, ready], ...], "stages": [[tasks, ready], ...]}``
+    per name id and per stage, ``ready`` counting the tasks with no
+    dependency (status on a fresh store then decodes no column)."""
+    from jug.graph import _numpy, as_numpy
+
+    n, names = len(graph), len(graph.names)
+    stage_count = graph.stage_count()
+    numpy = _numpy(n)
+    if numpy is not None:
+        free = numpy.diff(as_numpy(graph.dep_indptr, numpy)) == 0
+        columns = []
+        for column, size in ((graph.name_ids, names), (graph.stages, stage_count)):
+            ids = as_numpy(column, numpy)
+            columns.append(list(zip(numpy.bincount(ids, minlength=size).tolist(),
+                                    numpy.bincount(ids[free], minlength=size).tolist())))
+        by_name, by_stage = columns
+    else:
+        by_name = [[0, 0] for _ in range(names)]
+        by_stage = [[0, 0] for _ in range(stage_count)]
+        indptr, name_ids, stages = graph.dep_indptr, graph.name_ids, graph.stages
+        for i in range(n):
+            free = indptr[i] == indptr[i + 1]
+            by_name[name_ids[i]][0] += 1
+            by_name[name_ids[i]][1] += free
+            by_stage[stages[i]][0] += 1
+            by_stage[stages[i]][1] += free
+    return {"names": [list(pair) for pair in by_name], "stages": [list(pair) for pair in by_stage]}
+
+
+#: Tasks per bucket of the hash index (about; buckets split by hash prefix).
+INDEX_BUCKET_TASKS = 1 << 12
+_INDEX_MAGIC = b"JUGHIDX1"
+
+
+def hash_index_blobs(graph, chunk_size=CHUNK_TASKS):
+    """``(directory bytes, [bucket bytes])`` of the hash index, or None when
+    the hashes fit one chunk (reading them all is then as cheap).
+
+    The index maps a hash to its task: bucket ``b`` (of ``2**bits``) holds
+    the tasks whose hash starts with the ``bits`` bits of ``b``, as ``u32
+    count``, their raw digests, then their indices (int32).  A worker that
+    lists a few results in the store reads the buckets of those keys, not
+    every hash chunk.  The directory is ``_INDEX_MAGIC``, ``u32 bits`` and
+    the SHA-1 of each bucket (whose blob is ``hashidx-<that SHA-1>``)."""
+    import hashlib
+
+    from jug.graph import _numpy
+
+    n = len(graph)
+    if n <= chunk_size:
+        return None
+    bits = max(1, (-(-n // INDEX_BUCKET_TASKS) - 1).bit_length())
+    raw = graph.hashes.raw() if hasattr(graph.hashes, "raw") else bytes.fromhex("".join(graph.hashes))
+    numpy = _numpy(n)
+    buckets = []
+    if numpy is not None:
+        digests = numpy.frombuffer(raw, dtype=numpy.uint8).reshape(n, DIGEST_BYTES)
+        bucket_of = digests[:, :4].copy().view(">u4").ravel() >> numpy.uint32(32 - bits)
+        order = numpy.argsort(bucket_of, kind="stable").astype("<i4")
+        ends = numpy.cumsum(numpy.bincount(bucket_of, minlength=1 << bits)).tolist()
+        start = 0
+        for end in ends:
+            members = order[start:end]
+            buckets.append(struct.pack("<I", end - start) + digests[members].tobytes()
+                           + members.tobytes())
+            start = end
+    else:
+        members = [[] for _ in range(1 << bits)]
+        shift = 32 - bits
+        for i in range(n):
+            members[int.from_bytes(raw[20 * i:20 * i + 4], "big") >> shift].append(i)
+        for indices in members:
+            buckets.append(struct.pack("<I", len(indices))
+                           + b"".join(raw[20 * i:20 * i + 20] for i in indices)
+                           + _int32_bytes(indices))
+    directory = _INDEX_MAGIC + struct.pack("<I", bits) + b"".join(
+        hashlib.sha1(data, usedforsecurity=False).digest() for data in buckets)
+    return directory, buckets
+
+
+def store_hash_index(store, graph, chunk_size):
+    """Write the hash index (:func:`hash_index_blobs`) unless stored;
+    ``(directory blob name or None, bytes)``."""
+    blobs = hash_index_blobs(graph, chunk_size)
+    if blobs is None:
+        return None, 0
+    directory, buckets = blobs
+    for data in buckets:
+        put_named_blob(store, "hashidx", data)
+    return put_named_blob(store, "hashdir", directory), len(directory) + sum(map(len, buckets))
 
 
 def store_hash_chunks(store, graph, chunk_size):
