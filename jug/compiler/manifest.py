@@ -109,6 +109,9 @@ class BlobReads:
         if data is not None:
             self.bytes += len(data)
             self.blobs += 1
+            if "logging" in sys.modules:  # only when logs were asked for (--verbose debug)
+                sys.modules["logging"].getLogger("jug").debug("read blob %s (%d bytes)", name,
+                                                              len(data))
         return data
 
 
@@ -250,8 +253,9 @@ class ManifestHeader:
 class Manifest:
     """A loaded manifest: header, graph, and the payload on demand."""
 
-    def __init__(self, header, graph, lines, blob_name, chunk_tasks=CHUNK_TASKS):
+    def __init__(self, header, graph, lines, blob_name, chunk_tasks=CHUNK_TASKS, fresh=None):
         self.header = header
+        self.fresh = fresh  # fresh_counts(graph) when the manifest holds them
         self.graph = graph
         self._lines = lines  # an array('i'), or a function that decodes it
         self.blob_name = blob_name
@@ -539,11 +543,99 @@ def decode_manifest(data, blob_name="manifest", store=None):
         # against its name, so a failure here is a bug, not damage).
         if name == "_rev":
             return load_column("rev_indptr"), load_column("rev_indices")
+        if name == "dep_counts":  # the stored differences of dep_indptr
+            return _section_differences(*sections["dep_indptr"])[1:]
         return _decode_section(*sections[name])
 
-    graph = TaskGraph(Digests(n, chunk_size, load_hashes), list(header.names),
+    index = raw.get("hash_index")
+    finder = None
+    if isinstance(index, str) and store is not None:
+        finder = HashIndex(store, index, n, len(hash_chunks) * chunk_size * DIGEST_BYTES).find
+    graph = TaskGraph(Digests(n, chunk_size, load_hashes, find=finder), list(header.names),
                       None, None, None, None, load=load_column)
-    return Manifest(header, graph, lambda: load_column("lines"), blob_name, chunk_size)
+    return Manifest(header, graph, lambda: load_column("lines"), blob_name, chunk_size,
+                    fresh=_fresh_counts(raw.get("fresh"), len(header.names), n))
+
+
+def _fresh_counts(data, names, n):
+    """The header's :func:`fresh_counts`, checked (None when absent or
+    inconsistent: status then computes them)."""
+    try:
+        by_name = [(int(total), int(ready)) for total, ready in data["names"]]
+        by_stage = [(int(total), int(ready)) for total, ready in data["stages"]]
+    except (TypeError, KeyError, ValueError):
+        return None
+    if len(by_name) != names or sum(total for total, _ in by_name) != n:
+        return None
+    return {"names": by_name, "stages": by_stage}
+
+
+class HashIndex:
+    """Finds the tasks of given hashes through the manifest's hash index
+    (:func:`hash_index_blobs`): reads the directory and the buckets of
+    those hashes only, each once.  ``find`` returns None when reading every
+    hash chunk (``hash_bytes``) would cost less, or when the index is
+    missing or damaged (it is a cache: the caller reads the hashes)."""
+
+    def __init__(self, store, name, task_count, hash_bytes):
+        self.store, self.name = store, name
+        self.task_count, self.hash_bytes = task_count, hash_bytes
+        self.bits = None
+        self.buckets = {}  # bucket -> (digests bytes, indices bytes)
+
+    def _directory(self):
+        if self.bits is None:
+            data = read_named_blob(self.store, self.name)
+            magic, bits = data[:8], struct.unpack_from("<I", data, 8)[0]
+            if magic != _INDEX_MAGIC or len(data) != 12 + DIGEST_BYTES * (1 << bits):
+                raise ManifestError(f"the hash index {self.name} is damaged")
+            self.bits, self.names = bits, data[12:]
+        return self.bits
+
+    def _bucket(self, b):
+        found = self.buckets.get(b)
+        if found is None:
+            name = "hashidx-" + self.names[DIGEST_BYTES * b:DIGEST_BYTES * (b + 1)].hex()
+            data = read_named_blob(self.store, name)
+            (count,) = struct.unpack_from("<I", data)
+            if len(data) != 4 + count * (DIGEST_BYTES + 4):
+                raise ManifestError(f"the hash index's blob {name} is damaged")
+            found = self.buckets[b] = (data[4:4 + DIGEST_BYTES * count],
+                                       data[4 + DIGEST_BYTES * count:])
+        return found
+
+    def find(self, digests):
+        """``{hex hash: task index}`` for those of ``digests`` (hex strings)
+        that are tasks, or None (see the class)."""
+        try:
+            shift = 32 - self._directory()
+            if len(digests) >= 2 << self.bits:  # they would fall in most buckets
+                return None
+            wanted = {}
+            for digest in digests:
+                if len(digest) == 2 * DIGEST_BYTES:
+                    try:
+                        wanted.setdefault(int(digest[:8], 16) >> shift, []).append(digest)
+                    except ValueError:
+                        continue
+            bucket_bytes = (DIGEST_BYTES + 4) * self.task_count >> self.bits
+            if len(wanted) * bucket_bytes >= self.hash_bytes:
+                return None
+            found = {}
+            for b in sorted(wanted):
+                block, indices = self._bucket(b)
+                for digest in wanted[b]:
+                    raw = bytes.fromhex(digest)
+                    at = block.find(raw)
+                    while at != -1 and at % DIGEST_BYTES:
+                        at = block.find(raw, at + 1)
+                    if at != -1:
+                        k = at // DIGEST_BYTES
+                        found[digest] = int.from_bytes(indices[4 * k:4 * k + 4], "little",
+                                                       signed=True)
+            return found
+        except ManifestError:
+            return None
 
 
 def _check_content(data, blob_name):
@@ -558,6 +650,18 @@ def _check_content(data, blob_name):
     if hashlib.blake2b(data, digest_size=10).hexdigest() != suffix:
         raise ManifestError(f"manifest {blob_name} is damaged (its content does not match "
                             "its name)")
+
+
+def _section_differences(data, encoding, count):
+    """The stored differences of an int32 section, as an ``array('i')``."""
+    deltas = zlib.decompress(data) if encoding == "zd" else bytes(data)
+    if len(deltas) != 4 * count:
+        raise ValueError("a section has the wrong length")
+    values = array("i")
+    values.frombytes(deltas)
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values
 
 
 def _decode_section(data, encoding, count):
@@ -1258,10 +1362,10 @@ class StubTable(dict):
 
         super().__init__()
         self._make = Task._stub
-        self._hashes, self._names, self._name_ids = graph.hashes, graph.names, graph.name_ids
+        self._graph = graph  # its names are decoded when a first stub is made
         self._holder = stub_context(store)
 
     def __missing__(self, index):
-        task = self[index] = self._make(self._hashes[index], self._names[self._name_ids[index]],
-                                        self._holder)
+        graph = self._graph
+        task = self[index] = self._make(graph.hashes[index], graph.name(index), self._holder)
         return task
