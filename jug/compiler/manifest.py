@@ -138,11 +138,11 @@ def read_named_blob(store, name):
     return data
 
 
-def put_named_blob(store, prefix, data):
+def put_named_blob(store, prefix, data, durable=True):
     """Store ``data`` under its content name (unless it is there); the name."""
     name = content_name(prefix, data)
     if store.blob_info(name) is None:
-        store.put_blob(name, data)
+        store.put_blob(name, data, durable=durable)
     return name
 
 
@@ -442,13 +442,17 @@ def hash_index_blobs(graph, chunk_size=CHUNK_TASKS):
     if numpy is not None:
         digests = numpy.frombuffer(raw, dtype=numpy.uint8).reshape(n, DIGEST_BYTES)
         bucket_of = digests[:, :4].copy().view(">u4").ravel() >> numpy.uint32(32 - bits)
+        if bits <= 16:  # a stable sort of 16-bit keys is a radix sort
+            bucket_of = bucket_of.astype(numpy.uint16)
         order = numpy.argsort(bucket_of, kind="stable").astype("<i4")
+        ordered = numpy.frombuffer(raw, dtype=f"V{DIGEST_BYTES}")[order].tobytes()  # one copy a row
+        indices = order.tobytes()
         ends = numpy.cumsum(numpy.bincount(bucket_of, minlength=1 << bits)).tolist()
         start = 0
         for end in ends:
-            members = order[start:end]
-            buckets.append(struct.pack("<I", end - start) + digests[members].tobytes()
-                           + members.tobytes())
+            buckets.append(struct.pack("<I", end - start)
+                           + ordered[DIGEST_BYTES * start:DIGEST_BYTES * end]
+                           + indices[4 * start:4 * end])
             start = end
     else:
         members = [[] for _ in range(1 << bits)]
@@ -471,9 +475,12 @@ def store_hash_index(store, graph, chunk_size):
     if blobs is None:
         return None, 0
     directory, buckets = blobs
+    # Not fsynced: a reader checks each blob against its name and reads the
+    # hash chunks instead of a missing or damaged one.
     for data in buckets:
-        put_named_blob(store, "hashidx", data)
-    return put_named_blob(store, "hashdir", directory), len(directory) + sum(map(len, buckets))
+        put_named_blob(store, "hashidx", data, durable=False)
+    return (put_named_blob(store, "hashdir", directory, durable=False),
+            len(directory) + sum(map(len, buckets)))
 
 
 def store_hash_chunks(store, graph, chunk_size):
