@@ -570,7 +570,7 @@ def test_the_hash_index_finds_tasks_by_hash_reading_only_their_buckets(tmp_path)
     from jug.graph import TaskGraphBuilder
     from jug.store.file_store import FileStore
 
-    n, chunk = 4 * INDEX_BUCKET_TASKS, INDEX_BUCKET_TASKS // 2
+    n, chunk = 4 * INDEX_BUCKET_TASKS, INDEX_BUCKET_TASKS // 4
     builder = TaskGraphBuilder()
     import hashlib
     hashes = [hashlib.sha1(str(i).encode()).hexdigest() for i in range(n)]

@@ -21,7 +21,7 @@ listed in the header): status on a fresh store never reads them, and a
 worker reads those of the tasks it runs.  The other way round, from a hash
 the store lists to its task, goes through the *hash index* (``hashdir-``
 and ``hashidx-`` blobs, :func:`hash_index_blobs`; named in the header when
-there is more than one chunk): buckets of tasks by hash prefix, so a worker
+there are more than eight chunks): buckets of tasks by hash prefix, so a worker
 that finds a few results reads a few buckets, not every hash.  The header
 also holds what status shows before any task ran (``fresh``,
 :func:`fresh_counts`).  Both are optional: a reader without them computes
@@ -413,14 +413,21 @@ def fresh_counts(graph):
     return {"names": [list(pair) for pair in by_name], "stages": [list(pair) for pair in by_stage]}
 
 
-#: Tasks per bucket of the hash index (about; buckets split by hash prefix).
-INDEX_BUCKET_TASKS = 1 << 12
+#: Tasks per bucket of the hash index at most (about; buckets split by hash
+#: prefix), and how many buckets there are at least (fewer below
+#: ``INDEX_MIN_BUCKETS * INDEX_BUCKET_MIN_TASKS`` tasks): a worker that finds
+#: 32 results reads about 32 buckets, so their size is what it pays.
+INDEX_BUCKET_TASKS = 1 << 10
+INDEX_MIN_CHUNKS = 8  # no index for fewer hash chunks
+INDEX_MIN_BUCKETS = 256
+INDEX_BUCKET_MIN_TASKS = 256
 _INDEX_MAGIC = b"JUGHIDX1"
 
 
 def hash_index_blobs(graph, chunk_size=CHUNK_TASKS):
     """``(directory bytes, [bucket bytes])`` of the hash index, or None when
-    the hashes fit one chunk (reading them all is then as cheap).
+    the hashes fit :data:`INDEX_MIN_CHUNKS` chunks (reading them all is then
+    cheap: 1.3 MB at most).
 
     The index maps a hash to its task: bucket ``b`` (of ``2**bits``) holds
     the tasks whose hash starts with the ``bits`` bits of ``b``, as ``u32
@@ -433,9 +440,10 @@ def hash_index_blobs(graph, chunk_size=CHUNK_TASKS):
     from jug.graph import _numpy
 
     n = len(graph)
-    if n <= chunk_size:
+    if n <= INDEX_MIN_CHUNKS * chunk_size:
         return None
-    bits = max(1, (-(-n // INDEX_BUCKET_TASKS) - 1).bit_length())
+    buckets = max(-(-n // INDEX_BUCKET_TASKS), min(INDEX_MIN_BUCKETS, n // INDEX_BUCKET_MIN_TASKS))
+    bits = max(1, (buckets - 1).bit_length())
     raw = graph.hashes.raw() if hasattr(graph.hashes, "raw") else bytes.fromhex("".join(graph.hashes))
     numpy = _numpy(n)
     buckets = []

@@ -171,9 +171,12 @@ class TaskGraph:
 
     def index_of(self, digest):
         """Task index of a hex hash (``str``), or None."""
-        if self._index is None:
-            return self.indices_of((digest,)).get(digest)
-        return self._index.get(digest)
+        find = getattr(self.hashes, "find", None)
+        if self._index is None and find is not None:
+            found = find((digest,))  # one bucket of the hash index, kept
+            if found is not None:
+                return found.get(digest)
+        return self.index_map().get(digest)
 
     def indices_of(self, digests):
         """``{hex hash: task index}`` for those of ``digests`` that are
