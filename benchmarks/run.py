@@ -12,6 +12,7 @@ See ``docs/performance.md`` for what each measurement means.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import fnmatch
 import json
@@ -60,6 +61,10 @@ def parse_args(argv):
                         help="command to run instead of this repository's jug, e.g. the original's "
                              "benchmarks/.cache/venv-jug-2.7.0/bin/jug to check the harness "
                              "(env JUG_BENCH_OURS_CMD)")
+    parser.add_argument("--baseline-cmd", default=None,
+                        help="command to run in the original's place, with the new jug's "
+                             "conventions: e.g. a venv build of main, to compare a branch with it "
+                             "(the columns headed `original` are then that build)")
     parser.add_argument("--ours-from-tree", action="store_true",
                         help="run ours from the working tree with this interpreter and PYTHONPATH "
                              "instead of installing it into benchmarks/.cache/venv-ours")
@@ -207,7 +212,12 @@ def main(argv=None):
     session_start = time.perf_counter()
     load_at_start = os.getloadavg()
     try:
-        original = original_implementation(ensure_original_venv(cache_dir, log=log))
+        if args.baseline_cmd:
+            original = dataclasses.replace(ours_implementation(args.baseline_cmd, "new"),
+                                           label="original",
+                                           description=f"--baseline-cmd {args.baseline_cmd!r}")
+        else:
+            original = original_implementation(ensure_original_venv(cache_dir, log=log))
         if args.ours_cmd is None and not args.ours_from_tree:
             ours = ours_installed_implementation(ensure_ours_venv(cache_dir, log=log))
     except (OSError, subprocess.SubprocessError) as exc:

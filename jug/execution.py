@@ -375,7 +375,7 @@ class Worker:
         self.finished = bytearray(n)
         self.failed = bytearray(n)
         self.pending = None  # unfinished dependencies per task (start() counts them)
-        self.ready = collections.deque()
+        self.ready = ReadyQueue()
         self.blocked = set()
         self.selected = _selection(graph, options.select)
         self.durations = {}
@@ -440,26 +440,28 @@ class Worker:
 
     def start(self):
         """Mark what the store already holds finished and fill ``ready``."""
-        from jug.graph import dependency_counts, finished_mask, runnable
+        from jug.graph import dependency_counts, runnable_mask
 
         keys = self.store.list_keys()
-        # whole-graph passes (numpy for a large graph); no hash is read when
-        # the store holds no result
-        self.finished = finished = finished_mask(self.graph, keys)
-        self.pending = dependency_counts(self.graph, finished)
-        if keys:
-            for i in _set_indices(finished):
-                self.note_loaded(i)
-        ready = self.ready
-        ready.extend(runnable(self.pending, finished))
+        # whole-graph passes (numpy for a large graph); the hashes of the
+        # listed keys are looked up in the manifest's hash index (a few of its
+        # buckets), so a worker reads the hashes of the tasks it runs only
+        found = self.graph.indices_of(keys) if keys else {}
+        self.finished = finished = bytearray(len(self.graph))
+        for i in found.values():
+            finished[i] = 1
+        self.pending = dependency_counts(self.graph, finished, any_finished=bool(found))
+        for digest, i in sorted(found.items(), key=lambda item: item[1]):
+            self.note_loaded(i, digest)
+        # Start at a different place in each worker so that workers do not all
+        # contend for the same first tasks; the runnable tasks are found as
+        # they are taken (a mask), not listed (a million of them at start).
+        start = random.Random(os.getpid() ^ int(time.time() * 1000)).randrange(max(1, len(finished)))
+        self.ready = ReadyQueue(runnable_mask(self.pending, finished), start)
         selected = self.selected
-        done = (finished.count(1) if self.options.select is None
-                else sum(1 for i in _set_indices(finished) if selected[i]))
+        done = (len(found) if self.options.select is None
+                else sum(1 for i in found.values() if selected[i]))
         self.observer.stage(self.graph, done, selected.count(1))
-        # Start at a different place in the ready list in each worker so that
-        # workers do not all contend for the same first tasks.
-        if len(ready) > 1:
-            ready.rotate(-random.Random(os.getpid() ^ int(time.time() * 1000)).randrange(len(ready)))
 
     def run_ready(self):
         """Claim and run batches until ``ready`` is empty; True if anything
@@ -495,9 +497,9 @@ class Worker:
                 self.pending[dependent] += 1
         self.ready.appendleft(i)
 
-    def note_loaded(self, i):
+    def note_loaded(self, i, digest=None):
         """Count task ``i`` as found finished (once per hash and execute)."""
-        digest = self.hashes[i]
+        digest = digest or self.hashes[i]
         if digest not in self.totals.seen_loaded:
             self.totals.seen_loaded.add(digest)
             self.totals.loaded[self.graph.name(i)] += 1
@@ -785,9 +787,8 @@ class Worker:
             present = self.store.exists_many([hashes[i] for i in watched])
             done_elsewhere = [i for i, ok in zip(watched, present) if ok]
         else:
-            keys = self.store.list_keys()
-            done_elsewhere = [i for i in range(len(hashes))
-                              if not self.finished[i] and hashes[i] in keys]
+            found = self.graph.indices_of(self.store.list_keys())
+            done_elsewhere = sorted(i for i in found.values() if not self.finished[i])
         for i in done_elsewhere:
             blocked.discard(i)
             self.note_loaded(i)
@@ -870,20 +871,69 @@ class Worker:
         return StageOutcome(all_finished=all_finished, gave_up=gave_up, failed=self.any_failed)
 
 
+class ReadyQueue:
+    """The worker's ``ready`` tasks: a deque in front of the tasks runnable
+    at start, which are given by a mask (``runnable``: one byte per task)
+    and taken from index ``start`` on, wrapping around, as they are asked
+    for; tasks appended later come after them.  Like a deque of every
+    runnable task rotated to ``start``, without listing them (a million
+    Python ints at start for a large fan-out)."""
+
+    __slots__ = ("head", "tail", "mask", "position", "wrapped", "start", "left")
+
+    def __init__(self, runnable=b"", start=0):
+        self.head = collections.deque()
+        self.tail = collections.deque()
+        self.mask = runnable
+        self.left = runnable.count(1)
+        self.start = self.position = min(start, len(runnable))
+        self.wrapped = False
+
+    def __len__(self):
+        return len(self.head) + self.left + len(self.tail)
+
+    def __bool__(self):
+        return bool(self.head or self.left or self.tail)
+
+    def _next_runnable(self):
+        mask = self.mask
+        if not self.wrapped:
+            i = mask.find(1, self.position)
+            if i != -1:
+                self.position = i + 1
+                return i
+            self.wrapped, self.position = True, 0
+        i = mask.find(1, self.position, self.start)
+        self.position = i + 1
+        return i
+
+    def popleft(self):
+        if self.head:
+            return self.head.popleft()
+        if self.left:
+            self.left -= 1
+            return self._next_runnable()
+        return self.tail.popleft()
+
+    def appendleft(self, i):
+        self.head.appendleft(i)
+
+    def extendleft(self, items):
+        self.head.extendleft(items)
+
+    def append(self, i):
+        self.tail.append(i)
+
+    def extend(self, items):
+        self.tail.extend(items)
+
+
 def _preload(store, tasks):
     """Load the results of ``tasks`` in one batch (one round trip on Redis,
     instead of one per dependency when the task reads them)."""
     if len(tasks) > 1:
         for task, result in zip(tasks, store.load_many([t.key for t in tasks])):
             task.set_result(result)
-
-
-def _set_indices(mask):
-    """The indices of the non-zero bytes of ``mask``, in order."""
-    i = mask.find(1)
-    while i != -1:
-        yield i
-        i = mask.find(1, i + 1)
 
 
 def _dependency_path(graph, start, goal):

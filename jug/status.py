@@ -220,27 +220,33 @@ def stale_reason(lock, now, lease):
             f"(the lease is {duration_text(lease)})")
 
 
-def status_report(graph, store, pending_stage=None, keys=None, *, stopped_at=None, now=None):
+def status_report(graph, store, pending_stage=None, keys=None, *, stopped_at=None, now=None,
+                  fresh=None):
     """The :class:`StatusReport` of ``graph`` against ``store`` (``keys``: a
     listing of the store's results the caller already made; one listing of
-    the locks is made here)."""
+    the locks is made here).  ``fresh`` (a manifest's
+    :func:`jug.compiler.manifest.fresh_counts`) gives the table while none of
+    the graph's tasks is finished or locked: then no column is decoded."""
     if keys is None:
         keys = store.list_keys()
     locks = store.list_locks()
     now = time.time() if now is None else now
     lease = getattr(store, "lease", DEFAULT_LEASE)
-    index_of = graph.index_of
-    task_locks = {}  # index -> LockInfo, unfinished tasks only
-    for digest, info in locks.items():
-        i = index_of(digest)
-        if i is not None and digest not in keys:
-            task_locks[i] = info
-    stale_indices = {i for i, info in task_locks.items() if info.is_stale(now, lease)}
-    live = {graph.hashes[i]: info for i, info in task_locks.items() if i not in stale_indices}
+    task_locks = {}  # index -> (hash, LockInfo), unfinished tasks only
+    if locks:
+        found = graph.indices_of(locks)
+        for digest, info in locks.items():
+            i = found.get(digest)
+            if i is not None and digest not in keys:
+                task_locks[i] = (digest, info)
+    if fresh is not None and not task_locks and not (keys and graph.indices_of(keys)):
+        return _fresh_report(graph, fresh, pending_stage, stopped_at, store, lease, now)
+    stale_indices = {i for i, (_, info) in task_locks.items() if info.is_stale(now, lease)}
+    live = {digest: info for i, (digest, info) in task_locks.items() if i not in stale_indices}
     states = compute_states(graph, keys, live)
     running, stale, failed = [], [], []
-    for i, info in sorted(task_locks.items()):
-        lock = TaskLock(name=graph.name(i), hash=graph.hashes[i], stage=graph.stages[i],
+    for i, (digest, info) in sorted(task_locks.items()):
+        lock = TaskLock(name=graph.name(i), hash=digest, stage=graph.stages[i],
                         state=states[i], host=info.host, pid=info.pid, started=info.created,
                         heartbeat=info.heartbeat, error=info.error if info.failed else "")
         if i in stale_indices:
@@ -256,6 +262,30 @@ def status_report(graph, store, pending_stage=None, keys=None, *, stopped_at=Non
                         failed=tuple(failed), stage_counts=_counts_by_stage(graph, states, counts),
                         stopped_at=stopped_at, store=store.describe(), lease=lease,
                         generated=now, states=states)
+
+
+def _fresh_report(graph, fresh, pending_stage, stopped_at, store, lease, now):
+    """The report of a graph none of whose tasks ran, from the counts the
+    compile made (``states`` is left None: :func:`task_states` makes them)."""
+    names = graph.names
+    counts = [dict.fromkeys(names, 0) for _ in STATE_NAMES]
+    for name, (total, ready) in zip(names, fresh["names"]):
+        counts[READY][name] += ready
+        counts[WAITING][name] += total - ready
+    stages = [(total - ready, ready, 0, 0, 0) for total, ready in fresh["stages"]]
+    if len(stages) <= 1:
+        stages = (tuple(sum(per_name.values()) for per_name in counts),) if len(graph) else ()
+    return StatusReport(counts=tuple(counts), total=len(graph), pending_stage=pending_stage,
+                        stage_counts=tuple(stages), stopped_at=stopped_at,
+                        store=store.describe(), lease=lease, generated=now)
+
+
+def task_states(report, graph):
+    """The state of every task of ``report`` (an ``array('b')``), computed
+    when the report was made from the compile's counts."""
+    if report.states is not None:
+        return report.states
+    return compute_states(graph, set())
 
 
 def _counts_by_stage(graph, states, counts):

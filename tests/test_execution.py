@@ -256,3 +256,30 @@ def test_a_task_that_failed_in_an_earlier_stage_is_not_retried():
     outcome, runner, _ = run(graph, store, state=state, keep_going=True)
     assert runner.ran == [] and not outcome.all_finished
     assert not store.exists(key("a")) and not store.is_locked(key("a"))
+
+
+def test_the_ready_queue_gives_the_runnable_tasks_as_a_rotated_deque_would():
+    import collections
+
+    from jug.execution import ReadyQueue
+
+    mask = bytes([0, 1, 1, 0, 1, 0, 0, 1])
+    for start in range(len(mask) + 1):
+        queue, model = ReadyQueue(mask, start), collections.deque(
+            [i for i in range(start, len(mask)) if mask[i]] + [i for i in range(start) if mask[i]])
+        queue.append(10)
+        model.append(10)
+        queue.appendleft(11)
+        model.appendleft(11)
+        queue.extendleft([13, 12])
+        model.extendleft([13, 12])
+        taken = []
+        assert len(queue) == len(model)
+        while queue:
+            taken.append(queue.popleft())
+            if len(taken) == 2:
+                queue.extend([20, 21])
+                model.extend([20, 21])
+        assert taken == list(model) and len(queue) == 0 and not queue
+    with pytest.raises(IndexError):
+        ReadyQueue().popleft()

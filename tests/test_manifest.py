@@ -1,9 +1,11 @@
 """The manifest: commands work from it without running the jugfile, and it
 is re-traced exactly when something the trace read changed."""
 
+import dataclasses
 import os
 import re
 import time
+from array import array
 
 from jugtest import jug_env, run_jug, run_workers, start_jug, write
 
@@ -375,7 +377,9 @@ GOLDEN_MANIFESTS = {
     1: "06383fbd2846f09456b6fdb836627d0096fe34c022204227aa3ceadd117b1e83",
     2: "96b1de35ae6280e85de33e2e56f6de4ac545b910429fc3050b959d3e2445331d",  # observations
     3: "d33ab866d077f01adcd76772675e373b7c1a9b518691bfc08c49f2a5a23b1ca1",  # (main) what the top level changed (replay)
-    4: "585eb12b4c211aca7c5ed27dbdc7fc12d4be33d86b003087ea201756dc560d25",  # chunked hashes (2 tasks) and replay
+    # chunked hashes (2 tasks) and replay; then the optional header fields
+    # "fresh" and "hash_index" (a format-4 reader without them ignores them)
+    4: "c3774aeacb51743c10f23ced947e386fde02e413aaa938df2a2525fa71322473",
 }
 
 
@@ -526,11 +530,14 @@ def test_a_process_reads_an_unchanged_manifest_once(tmp_path):
     store = FileStore(str(tmp_path / "jugfile.jugdata"))
     jugfile = str(tmp_path / "jugfile.py")
     compiled = compile_jugfile(jugfile, store, [jugfile]).manifest
+    from jug.compiler.index import index_name
+
+    index = store.get_blob(index_name(jugfile, [jugfile]))
     before = BLOB_READS.bytes
-    assert find_manifest(jugfile, store, [jugfile]).manifest is compiled
-    first = BLOB_READS.bytes - before
-    assert find_manifest(jugfile, store, [jugfile]).manifest is compiled
-    assert BLOB_READS.bytes - before == first  # not read again: the blob did not change
+    for lookups in (1, 2):
+        assert find_manifest(jugfile, store, [jugfile]).manifest is compiled
+        # the candidates' index each time, the manifest not: its blob did not change
+        assert BLOB_READS.bytes - before == lookups * len(index)
 
 
 def test_decoding_a_chunk_makes_no_stub_for_a_list_of_tasks_until_its_task_runs(tmp_path, monkeypatch):
@@ -551,3 +558,77 @@ def test_decoding_a_chunk_makes_no_stub_for_a_list_of_tasks_until_its_task_runs(
     assert leaf.args[1] == 0 and len(stubs) == 0
     (values,) = rows.call(total).args
     assert [stub.key for stub in values] == [graph.hashes[i] for i in graph.dependencies(total)]
+
+
+def test_the_hash_index_finds_tasks_by_hash_reading_only_their_buckets(tmp_path):
+    """A manifest of more tasks than one hash chunk carries a hash index: the
+    tasks of a few listed keys are found from their buckets (a few blobs),
+    not from every hash chunk; a damaged bucket falls back to the chunks."""
+    from jug.compiler.manifest import (BLOB_READS, INDEX_BUCKET_TASKS, decode_manifest,
+                                       encode_manifest, fresh_counts, store_hash_chunks,
+                                       store_hash_index)
+    from jug.graph import TaskGraphBuilder
+    from jug.store.file_store import FileStore
+
+    n, chunk = 4 * INDEX_BUCKET_TASKS, INDEX_BUCKET_TASKS // 4
+    builder = TaskGraphBuilder()
+    import hashlib
+    hashes = [hashlib.sha1(str(i).encode()).hexdigest() for i in range(n)]
+    for i, digest in enumerate(hashes):
+        builder.add_indexed(digest, "jugfile.leaf" if i else "jugfile.seed", [0] if i % 3 else [])
+    graph = builder.build()
+    header, _, _ = _three_task_manifest()
+    header = dataclasses.replace(header, names=tuple(graph.names), task_count=n,
+                                 edge_count=graph.edge_count)
+    store = FileStore(str(tmp_path / "store"))
+    names, _ = store_hash_chunks(store, graph, chunk)
+    index, index_bytes = store_hash_index(store, graph, chunk)
+    assert index.startswith("hashdir-") and index_bytes > 24 * n
+    data = encode_manifest(header, graph, array("i", [0] * n), names, chunk, index)
+    manifest = decode_manifest(data, "manifest", store)
+    assert manifest.fresh == {"names": [tuple(p) for p in fresh_counts(graph)["names"]],
+                              "stages": [tuple(p) for p in fresh_counts(graph)["stages"]]}
+    assert manifest.fresh["names"][graph.names.index("jugfile.leaf")] == (n - 1, (n - 1) // 3)
+    wanted = [hashes[5], hashes[n - 1], "f" * 40, "not a hash"]
+    before = BLOB_READS.blobs
+    assert manifest.graph.indices_of(wanted) == {hashes[5]: 5, hashes[n - 1]: n - 1}
+    assert BLOB_READS.blobs - before <= 4  # the directory and at most three buckets
+    assert manifest.graph.hashes.loaded_chunks() == 0
+    assert manifest.graph.index_of(hashes[7]) == 7
+    for entry in (tmp_path / "store" / "blobs").iterdir():
+        if entry.name.startswith("hashidx-"):
+            entry.write_bytes(b"damaged")
+    manifest = decode_manifest(data, "manifest", store)
+    assert manifest.graph.indices_of(wanted) == {hashes[5]: 5, hashes[n - 1]: n - 1}
+    assert manifest.graph.hashes.loaded_chunks() == n // chunk  # read from the chunks instead
+
+
+def test_a_worker_waiting_for_a_re_trace_reads_the_unchanged_manifest_once(tmp_path, shared_jugdir):
+    """A worker that finds the manifest stale while another process holds
+    the re-trace lock polls the store; each poll looks at the manifest
+    blob's size and version, and reads it again only if it changed."""
+    from jug.compiler.manifest import manifest_key
+    from jug.store import open_store
+
+    write(tmp_path / "jugfile.py", BARRIER_JUGFILE)
+    at = ("--jugdir", shared_jugdir)
+    run_jug("compile", "jugfile.py", *at, cwd=tmp_path, check=0)
+    # stage 0 done by a worker that stops before passing the barrier: stale
+    run_jug("execute", "jugfile.py", *at, "--will-cite", cwd=tmp_path,
+            env=jug_env(JUG_MAX_TASKS=6))
+    store = open_store(shared_jugdir)
+    lock = "retrace-" + manifest_key("jugfile.py", ["jugfile.py"])[len("manifest-"):]
+    assert store.lock(lock)  # "another worker" is re-tracing
+    try:
+        worker = start_jug("execute", "jugfile.py", *at, "--will-cite", "--verbose", "debug",
+                           cwd=tmp_path)
+        time.sleep(2.5)  # it polls about six times meanwhile
+    finally:
+        store.unlock(lock)
+    _, stderr = worker.communicate(timeout=120)
+    store.close()
+    assert worker.returncode == 0, stderr
+    assert "waiting for another process to re-trace jugfile.py: barrier passed" in stderr, stderr
+    reads = re.findall(r"read blob (manifest-\S+) \(", stderr)
+    assert len(reads) == 1, stderr  # the stale manifest, once; the new one it traced itself
+    assert run_jug("check", "jugfile.py", *at, cwd=tmp_path).returncode == 0

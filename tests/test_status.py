@@ -319,3 +319,39 @@ def test_the_page_runs_as_shown(page, tmp_path):
     from docs_check import check_page
 
     check_page(os.path.join(REPO, "docs", page), str(tmp_path))
+
+
+def test_status_from_the_compiles_counts_is_the_computed_one(tmp_path):
+    """Before any task ran, status takes its table from the counts the
+    compile stored in the manifest; they agree with the computed states (and
+    a result makes status compute them)."""
+    from jug.compiler.build import compile_jugfile, find_manifest
+    from jug.status import status_report
+    from jug.store.file_store import FileStore
+
+    jugfile = tmp_path / "jugfile.py"
+    jugfile.write_text(
+        "from jug import TaskGenerator, barrier\n"
+        "@TaskGenerator\n"
+        "def one(x):\n    return x\n"
+        "@TaskGenerator\n"
+        "def two(a, b):\n    return a + b\n"
+        "xs = [one(i) for i in range(5)]\n"
+        "ys = [two(xs[i], xs[i + 1]) for i in range(4)] + [two(1, 2)]\n"
+        "z = one(ys)\n")
+    store = FileStore(str(tmp_path / "jugfile.jugdata"))
+    compile_jugfile(str(jugfile), store, [str(jugfile)])
+    from jug.compiler import build
+
+    build._KNOWN.clear()  # the manifest as read from the store
+    manifest = find_manifest(str(jugfile), store, [str(jugfile)]).manifest
+    assert manifest.fresh is not None
+    fresh = status_report(manifest.graph, store, keys=set(), fresh=manifest.fresh, now=1.0)
+    assert fresh.states is None
+    computed = status_report(manifest.graph, store, keys=set(), now=1.0)
+    assert (fresh.counts, fresh.stage_counts) == (computed.counts, computed.stage_counts)
+    assert computed.counts[1] == {"jugfile.one": 5, "jugfile.two": 1}  # READY
+    store.save(manifest.graph.hashes[0], 0)
+    done = status_report(manifest.graph, store, keys={manifest.graph.hashes[0]},
+                         fresh=manifest.fresh, now=1.0)
+    assert done.states is not None and done.counts[3] == {"jugfile.one": 1, "jugfile.two": 0}

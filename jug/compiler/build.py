@@ -26,7 +26,8 @@ from jug.compiler.index import (Candidate, add_candidate, candidate_blob_name, i
 from jug.compiler.manifest import (BLOB_READS, FORMAT_VERSION, Manifest, ManifestHeader,
                                    PayloadError, Question, chunk_tasks, decode_manifest,
                                    encode_manifest, encode_payload, manifest_key,
-                                   payload_blob_name, store_hash_chunks)
+                                   payload_blob_name, store_hash_chunks,
+                                   store_hash_index)
 from jug.errors import ManifestError
 from jug.version import __version__
 
@@ -106,7 +107,9 @@ def compile_jugfile(jugfile, store, argv=None):
     )
     lines = array("i", [task.line for task in trace.tasks])
     hash_chunks, hash_bytes = ([], 0) if header.volatile else store_hash_chunks(store, graph, chunk_size)
-    data = encode_manifest(header, graph, lines, hash_chunks, chunk_size)
+    hash_index, index_bytes = ((None, 0) if header.volatile
+                               else store_hash_index(store, graph, chunk_size))
+    data = encode_manifest(header, graph, lines, hash_chunks, chunk_size, hash_index)
     blob_name = None if header.volatile else candidate_blob_name(jugfile, argv, data)
     if blob_name is not None and store.blob_info(blob_name) is None:
         store.put_blob(blob_name, data)
@@ -115,7 +118,7 @@ def compile_jugfile(jugfile, store, argv=None):
     if blob_name is not None:
         _remember(store, blob_name, manifest)
     return CompileResult(manifest=manifest, trace=trace, seconds=time.perf_counter() - started,
-                         blob_name=blob_name, manifest_bytes=len(data) + hash_bytes,
+                         blob_name=blob_name, manifest_bytes=len(data) + hash_bytes + index_bytes,
                          payload_bytes=payload_bytes)
 
 

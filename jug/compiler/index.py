@@ -29,7 +29,7 @@ import json
 import time
 
 from jug.compiler.freshness import WHOLE_ENVIRONMENT, VariableRead, Volatility
-from jug.compiler.manifest import manifest_key
+from jug.compiler.manifest import BLOB_READS, manifest_key
 
 #: Manifests kept per jugfile and arguments (observation sets).
 MAX_CANDIDATES = 4
@@ -88,7 +88,7 @@ class Candidate:
 def read_index(store, name):
     """The candidates of index blob ``name``, most recent first (none when
     it is missing or unreadable: that only costs a trace)."""
-    data = store.get_blob(name)
+    data = BLOB_READS.read(store, name)
     if data is None:
         return []
     try:

@@ -18,7 +18,14 @@ On-disk format (version :data:`FORMAT_VERSION`), one blob
 The task hashes (20 raw bytes each) are stored apart, in blobs of
 ``chunk_tasks`` tasks (``hashes-<digest>``, named by their content and
 listed in the header): status on a fresh store never reads them, and a
-worker reads those of the tasks it runs.
+worker reads those of the tasks it runs.  The other way round, from a hash
+the store lists to its task, goes through the *hash index* (``hashdir-``
+and ``hashidx-`` blobs, :func:`hash_index_blobs`; named in the header when
+there are more than eight chunks): buckets of tasks by hash prefix, so a worker
+that finds a few results reads a few buckets, not every hash.  The header
+also holds what status shows before any task ran (``fresh``,
+:func:`fresh_counts`).  Both are optional: a reader without them computes
+the same from the sections and the hashes.
 
 Status needs only this blob, and reading it decodes no argument and no
 function.  What ``execute`` needs is the *payload*, referenced from the
@@ -102,6 +109,9 @@ class BlobReads:
         if data is not None:
             self.bytes += len(data)
             self.blobs += 1
+            if "logging" in sys.modules:  # only when logs were asked for (--verbose debug)
+                sys.modules["logging"].getLogger("jug").debug("read blob %s (%d bytes)", name,
+                                                              len(data))
         return data
 
 
@@ -128,11 +138,11 @@ def read_named_blob(store, name):
     return data
 
 
-def put_named_blob(store, prefix, data):
+def put_named_blob(store, prefix, data, durable=True):
     """Store ``data`` under its content name (unless it is there); the name."""
     name = content_name(prefix, data)
     if store.blob_info(name) is None:
-        store.put_blob(name, data)
+        store.put_blob(name, data, durable=durable)
     return name
 
 
@@ -243,8 +253,9 @@ class ManifestHeader:
 class Manifest:
     """A loaded manifest: header, graph, and the payload on demand."""
 
-    def __init__(self, header, graph, lines, blob_name, chunk_tasks=CHUNK_TASKS):
+    def __init__(self, header, graph, lines, blob_name, chunk_tasks=CHUNK_TASKS, fresh=None):
         self.header = header
+        self.fresh = fresh  # fresh_counts(graph) when the manifest holds them
         self.graph = graph
         self._lines = lines  # an array('i'), or a function that decodes it
         self.blob_name = blob_name
@@ -332,10 +343,12 @@ def _encode_section(values):
     return deltas, "d"
 
 
-def encode_manifest(header, graph, lines, hash_chunks=(), chunk_size=CHUNK_TASKS):
+def encode_manifest(header, graph, lines, hash_chunks=(), chunk_size=CHUNK_TASKS,
+                    hash_index=None):
     """The manifest's bytes (deterministic for the same inputs);
     ``hash_chunks`` are the names of the blobs holding the hashes
-    (:func:`hash_chunk_blobs`)."""
+    (:func:`hash_chunk_blobs`), ``hash_index`` that of the hash index's
+    directory (:func:`store_hash_index`), if any."""
     columns = {
         "name_ids": graph.name_ids, "stages": graph.stages,
         "dep_indptr": graph.dep_indptr, "dep_indices": graph.dep_indices,
@@ -351,6 +364,8 @@ def encode_manifest(header, graph, lines, hash_chunks=(), chunk_size=CHUNK_TASKS
     header_json["sections"] = offsets
     header_json["chunk_tasks"] = chunk_size
     header_json["hash_chunks"] = list(hash_chunks)
+    header_json["hash_index"] = hash_index
+    header_json["fresh"] = fresh_counts(graph)
     header_bytes = json.dumps(header_json, sort_keys=True, separators=(",", ":")).encode("utf-8")
     return b"".join([_PREFIX.pack(MAGIC, FORMAT_VERSION, len(header_bytes)), header_bytes,
                      *sections])
@@ -365,6 +380,115 @@ def hash_chunk_blobs(graph, chunk_size=CHUNK_TASKS):
         data = bytes.fromhex("".join(hashes[start:start + chunk_size]))
         blobs.append((content_name("hashes", data), data))
     return blobs
+
+
+def fresh_counts(graph):
+    """What status shows before any task ran, decided at compile time:
+    ``{"names": [[tasks, ready], ...], "stages": [[tasks, ready], ...]}``
+    per name id and per stage, ``ready`` counting the tasks with no
+    dependency (status on a fresh store then decodes no column)."""
+    from jug.graph import _numpy, as_numpy
+
+    n, names = len(graph), len(graph.names)
+    stage_count = graph.stage_count()
+    numpy = _numpy(n)
+    if numpy is not None:
+        free = numpy.diff(as_numpy(graph.dep_indptr, numpy)) == 0
+        columns = []
+        for column, size in ((graph.name_ids, names), (graph.stages, stage_count)):
+            ids = as_numpy(column, numpy)
+            columns.append(list(zip(numpy.bincount(ids, minlength=size).tolist(),
+                                    numpy.bincount(ids[free], minlength=size).tolist())))
+        by_name, by_stage = columns
+    else:
+        by_name = [[0, 0] for _ in range(names)]
+        by_stage = [[0, 0] for _ in range(stage_count)]
+        indptr, name_ids, stages = graph.dep_indptr, graph.name_ids, graph.stages
+        for i in range(n):
+            free = indptr[i] == indptr[i + 1]
+            by_name[name_ids[i]][0] += 1
+            by_name[name_ids[i]][1] += free
+            by_stage[stages[i]][0] += 1
+            by_stage[stages[i]][1] += free
+    return {"names": [list(pair) for pair in by_name], "stages": [list(pair) for pair in by_stage]}
+
+
+#: Tasks per bucket of the hash index at most (about; buckets split by hash
+#: prefix), and how many buckets there are at least (fewer below
+#: ``INDEX_MIN_BUCKETS * INDEX_BUCKET_MIN_TASKS`` tasks): a worker that finds
+#: 32 results reads about 32 buckets, so their size is what it pays.
+INDEX_BUCKET_TASKS = 1 << 10
+INDEX_MIN_CHUNKS = 8  # no index for fewer hash chunks
+INDEX_MIN_BUCKETS = 256
+INDEX_BUCKET_MIN_TASKS = 256
+_INDEX_MAGIC = b"JUGHIDX1"
+
+
+def hash_index_blobs(graph, chunk_size=CHUNK_TASKS):
+    """``(directory bytes, [bucket bytes])`` of the hash index, or None when
+    the hashes fit :data:`INDEX_MIN_CHUNKS` chunks (reading them all is then
+    cheap: 1.3 MB at most).
+
+    The index maps a hash to its task: bucket ``b`` (of ``2**bits``) holds
+    the tasks whose hash starts with the ``bits`` bits of ``b``, as ``u32
+    count``, their raw digests, then their indices (int32).  A worker that
+    lists a few results in the store reads the buckets of those keys, not
+    every hash chunk.  The directory is ``_INDEX_MAGIC``, ``u32 bits`` and
+    the SHA-1 of each bucket (whose blob is ``hashidx-<that SHA-1>``)."""
+    import hashlib
+
+    from jug.graph import _numpy
+
+    n = len(graph)
+    if n <= INDEX_MIN_CHUNKS * chunk_size:
+        return None
+    buckets = max(-(-n // INDEX_BUCKET_TASKS), min(INDEX_MIN_BUCKETS, n // INDEX_BUCKET_MIN_TASKS))
+    bits = max(1, (buckets - 1).bit_length())
+    raw = graph.hashes.raw() if hasattr(graph.hashes, "raw") else bytes.fromhex("".join(graph.hashes))
+    numpy = _numpy(n)
+    buckets = []
+    if numpy is not None:
+        digests = numpy.frombuffer(raw, dtype=numpy.uint8).reshape(n, DIGEST_BYTES)
+        bucket_of = digests[:, :4].copy().view(">u4").ravel() >> numpy.uint32(32 - bits)
+        if bits <= 16:  # a stable sort of 16-bit keys is a radix sort
+            bucket_of = bucket_of.astype(numpy.uint16)
+        order = numpy.argsort(bucket_of, kind="stable").astype("<i4")
+        ordered = numpy.frombuffer(raw, dtype=f"V{DIGEST_BYTES}")[order].tobytes()  # one copy a row
+        indices = order.tobytes()
+        ends = numpy.cumsum(numpy.bincount(bucket_of, minlength=1 << bits)).tolist()
+        start = 0
+        for end in ends:
+            buckets.append(struct.pack("<I", end - start)
+                           + ordered[DIGEST_BYTES * start:DIGEST_BYTES * end]
+                           + indices[4 * start:4 * end])
+            start = end
+    else:
+        members = [[] for _ in range(1 << bits)]
+        shift = 32 - bits
+        for i in range(n):
+            members[int.from_bytes(raw[20 * i:20 * i + 4], "big") >> shift].append(i)
+        for indices in members:
+            buckets.append(struct.pack("<I", len(indices))
+                           + b"".join(raw[20 * i:20 * i + 20] for i in indices)
+                           + _int32_bytes(indices))
+    directory = _INDEX_MAGIC + struct.pack("<I", bits) + b"".join(
+        hashlib.sha1(data, usedforsecurity=False).digest() for data in buckets)
+    return directory, buckets
+
+
+def store_hash_index(store, graph, chunk_size):
+    """Write the hash index (:func:`hash_index_blobs`) unless stored;
+    ``(directory blob name or None, bytes)``."""
+    blobs = hash_index_blobs(graph, chunk_size)
+    if blobs is None:
+        return None, 0
+    directory, buckets = blobs
+    # Not fsynced: a reader checks each blob against its name and reads the
+    # hash chunks instead of a missing or damaged one.
+    for data in buckets:
+        put_named_blob(store, "hashidx", data, durable=False)
+    return (put_named_blob(store, "hashdir", directory, durable=False),
+            len(directory) + sum(map(len, buckets)))
 
 
 def store_hash_chunks(store, graph, chunk_size):
@@ -434,11 +558,99 @@ def decode_manifest(data, blob_name="manifest", store=None):
         # against its name, so a failure here is a bug, not damage).
         if name == "_rev":
             return load_column("rev_indptr"), load_column("rev_indices")
+        if name == "dep_counts":  # the stored differences of dep_indptr
+            return _section_differences(*sections["dep_indptr"])[1:]
         return _decode_section(*sections[name])
 
-    graph = TaskGraph(Digests(n, chunk_size, load_hashes), list(header.names),
+    index = raw.get("hash_index")
+    finder = None
+    if isinstance(index, str) and store is not None:
+        finder = HashIndex(store, index, n, len(hash_chunks) * chunk_size * DIGEST_BYTES).find
+    graph = TaskGraph(Digests(n, chunk_size, load_hashes, find=finder), list(header.names),
                       None, None, None, None, load=load_column)
-    return Manifest(header, graph, lambda: load_column("lines"), blob_name, chunk_size)
+    return Manifest(header, graph, lambda: load_column("lines"), blob_name, chunk_size,
+                    fresh=_fresh_counts(raw.get("fresh"), len(header.names), n))
+
+
+def _fresh_counts(data, names, n):
+    """The header's :func:`fresh_counts`, checked (None when absent or
+    inconsistent: status then computes them)."""
+    try:
+        by_name = [(int(total), int(ready)) for total, ready in data["names"]]
+        by_stage = [(int(total), int(ready)) for total, ready in data["stages"]]
+    except (TypeError, KeyError, ValueError):
+        return None
+    if len(by_name) != names or sum(total for total, _ in by_name) != n:
+        return None
+    return {"names": by_name, "stages": by_stage}
+
+
+class HashIndex:
+    """Finds the tasks of given hashes through the manifest's hash index
+    (:func:`hash_index_blobs`): reads the directory and the buckets of
+    those hashes only, each once.  ``find`` returns None when reading every
+    hash chunk (``hash_bytes``) would cost less, or when the index is
+    missing or damaged (it is a cache: the caller reads the hashes)."""
+
+    def __init__(self, store, name, task_count, hash_bytes):
+        self.store, self.name = store, name
+        self.task_count, self.hash_bytes = task_count, hash_bytes
+        self.bits = None
+        self.buckets = {}  # bucket -> (digests bytes, indices bytes)
+
+    def _directory(self):
+        if self.bits is None:
+            data = read_named_blob(self.store, self.name)
+            magic, bits = data[:8], struct.unpack_from("<I", data, 8)[0]
+            if magic != _INDEX_MAGIC or len(data) != 12 + DIGEST_BYTES * (1 << bits):
+                raise ManifestError(f"the hash index {self.name} is damaged")
+            self.bits, self.names = bits, data[12:]
+        return self.bits
+
+    def _bucket(self, b):
+        found = self.buckets.get(b)
+        if found is None:
+            name = "hashidx-" + self.names[DIGEST_BYTES * b:DIGEST_BYTES * (b + 1)].hex()
+            data = read_named_blob(self.store, name)
+            (count,) = struct.unpack_from("<I", data)
+            if len(data) != 4 + count * (DIGEST_BYTES + 4):
+                raise ManifestError(f"the hash index's blob {name} is damaged")
+            found = self.buckets[b] = (data[4:4 + DIGEST_BYTES * count],
+                                       data[4 + DIGEST_BYTES * count:])
+        return found
+
+    def find(self, digests):
+        """``{hex hash: task index}`` for those of ``digests`` (hex strings)
+        that are tasks, or None (see the class)."""
+        try:
+            shift = 32 - self._directory()
+            if len(digests) >= 2 << self.bits:  # they would fall in most buckets
+                return None
+            wanted = {}
+            for digest in digests:
+                if len(digest) == 2 * DIGEST_BYTES:
+                    try:
+                        wanted.setdefault(int(digest[:8], 16) >> shift, []).append(digest)
+                    except ValueError:
+                        continue
+            bucket_bytes = (DIGEST_BYTES + 4) * self.task_count >> self.bits
+            if len(wanted) * bucket_bytes >= self.hash_bytes:
+                return None
+            found = {}
+            for b in sorted(wanted):
+                block, indices = self._bucket(b)
+                for digest in wanted[b]:
+                    raw = bytes.fromhex(digest)
+                    at = block.find(raw)
+                    while at != -1 and at % DIGEST_BYTES:
+                        at = block.find(raw, at + 1)
+                    if at != -1:
+                        k = at // DIGEST_BYTES
+                        found[digest] = int.from_bytes(indices[4 * k:4 * k + 4], "little",
+                                                       signed=True)
+            return found
+        except ManifestError:
+            return None
 
 
 def _check_content(data, blob_name):
@@ -453,6 +665,18 @@ def _check_content(data, blob_name):
     if hashlib.blake2b(data, digest_size=10).hexdigest() != suffix:
         raise ManifestError(f"manifest {blob_name} is damaged (its content does not match "
                             "its name)")
+
+
+def _section_differences(data, encoding, count):
+    """The stored differences of an int32 section, as an ``array('i')``."""
+    deltas = zlib.decompress(data) if encoding == "zd" else bytes(data)
+    if len(deltas) != 4 * count:
+        raise ValueError("a section has the wrong length")
+    values = array("i")
+    values.frombytes(deltas)
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values
 
 
 def _decode_section(data, encoding, count):
@@ -1153,10 +1377,10 @@ class StubTable(dict):
 
         super().__init__()
         self._make = Task._stub
-        self._hashes, self._names, self._name_ids = graph.hashes, graph.names, graph.name_ids
+        self._graph = graph  # its names are decoded when a first stub is made
         self._holder = stub_context(store)
 
     def __missing__(self, index):
-        task = self[index] = self._make(self._hashes[index], self._names[self._name_ids[index]],
-                                        self._holder)
+        graph = self._graph
+        task = self[index] = self._make(graph.hashes[index], graph.name(index), self._holder)
         return task

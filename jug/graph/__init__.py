@@ -58,9 +58,11 @@ class Digests:
     hashes is asked for.  A manifest stores its hashes so; status on a fresh
     store and a worker running a few tasks never fetch most of them."""
 
-    __slots__ = ("_chunks", "_load", "_size", "_count")
+    __slots__ = ("_chunks", "_load", "_size", "_count", "find")
 
-    def __init__(self, count, chunk_size, load, chunks=None):
+    def __init__(self, count, chunk_size, load, chunks=None, find=None):
+        # find(hex digests) -> {digest: index}, or None (then every hash is read)
+        self.find = find
         self._count = count
         self._size = chunk_size
         self._load = load
@@ -148,6 +150,18 @@ class TaskGraph:
     def __len__(self):
         return len(self.hashes)
 
+    def dependency_count_column(self):
+        """Per task, how many dependencies it has (``array('i')``; from a
+        manifest, without decoding the dependency columns)."""
+        try:
+            indptr = object.__getattribute__(self, "dep_indptr")
+        except AttributeError:  # not decoded: a manifest's graph (see __getattr__)
+            return object.__getattribute__(self, "_load")("dep_counts")
+        numpy = _numpy(len(self.hashes))
+        if numpy is not None:
+            return numpy_to_array(numpy.diff(as_numpy(indptr, numpy)))
+        return array("i", [indptr[i + 1] - indptr[i] for i in range(len(self.hashes))])
+
     @property
     def edge_count(self):
         return len(self.dep_indices)
@@ -157,7 +171,29 @@ class TaskGraph:
 
     def index_of(self, digest):
         """Task index of a hex hash (``str``), or None."""
+        find = getattr(self.hashes, "find", None)
+        if self._index is None and find is not None:
+            found = find((digest,))  # one bucket of the hash index, kept
+            if found is not None:
+                return found.get(digest)
         return self.index_map().get(digest)
+
+    def indices_of(self, digests):
+        """``{hex hash: task index}`` for those of ``digests`` that are
+        tasks of this graph.  With a manifest's hash index, only the index
+        buckets of those hashes are read (not every hash), unless reading
+        them all costs less."""
+        find = getattr(self.hashes, "find", None)
+        if self._index is None and find is not None and digests:
+            found = find(digests)
+            if found is not None:
+                return found
+        index = self._index
+        if index is None:  # one pass over the hashes, without building the whole map
+            if not isinstance(digests, (set, frozenset, dict)):
+                digests = set(digests)
+            return {digest: i for i, digest in enumerate(self.hashes) if digest in digests}
+        return {digest: index[digest] for digest in digests if digest in index}
 
     def index_map(self):
         """``{hex hash: task index}``, built on first use (it reads every hash)."""
@@ -395,9 +431,11 @@ def toposort(graph):
 def finished_mask(graph, finished_keys):
     """``bytearray``: 1 for each task whose hash is in ``finished_keys``
     (reads no hash when the set is empty)."""
-    if not finished_keys:
-        return bytearray(len(graph))
-    return bytearray(map(finished_keys.__contains__, graph.hashes))
+    mask = bytearray(len(graph))
+    if finished_keys:
+        for i in graph.indices_of(finished_keys).values():
+            mask[i] = 1
+    return mask
 
 
 def compute_states(graph, finished_keys, locks=None):
@@ -456,10 +494,14 @@ def _states_numpy(graph, finished, numpy):
     return numpy_to_array(states, "b")
 
 
-def dependency_counts(graph, finished):
+def dependency_counts(graph, finished, any_finished=True):
     """Per task, its unfinished dependencies (``finished``: a bytearray
-    mask), as a list: the executor's starting point."""
+    mask), as a list or ``array('i')``: the executor's starting point.
+    Without ``any_finished`` (nothing finished), the dependency counts
+    the manifest stores, undecoded."""
     n = len(graph)
+    if not any_finished:
+        return graph.dependency_count_column()
     numpy = _numpy(n)
     if numpy is not None:
         return numpy_to_array(_unfinished_dependencies(graph, finished, numpy))
@@ -468,6 +510,16 @@ def dependency_counts(graph, finished):
         return [indptr[i + 1] - indptr[i] for i in range(n)]
     return [sum(1 for k in range(indptr[i], indptr[i + 1]) if not finished[indices[k]])
             for i in range(n)]
+
+
+def runnable_mask(pending, finished):
+    """``bytes``, 1 for each unfinished task with no unfinished dependency."""
+    n = len(finished)
+    numpy = _numpy(n)
+    if numpy is not None:
+        mask = (as_numpy(pending, numpy) == 0) & (as_numpy(finished, numpy) == 0)
+        return mask.view(numpy.uint8).tobytes()
+    return bytes(1 if pending[i] == 0 and not finished[i] else 0 for i in range(n))
 
 
 def runnable(pending, finished):

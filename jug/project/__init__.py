@@ -76,7 +76,7 @@ def _status_report(manifest, store, keys):
     from jug.status import status_report
 
     return status_report(manifest.graph, store, _pending_stage_text(manifest), keys,
-                         stopped_at=manifest.header.stopped_at)
+                         stopped_at=manifest.header.stopped_at, fresh=manifest.fresh)
 
 
 def check(options, verify=False):

@@ -678,8 +678,10 @@ class Store(abc.ABC):
     # -- blobs (the manifest) -------------------------------------------------
 
     @abc.abstractmethod
-    def put_blob(self, name, data):
-        """Store ``data`` (bytes) under ``name``, atomically and durably."""
+    def put_blob(self, name, data, durable=True):
+        """Store ``data`` (bytes) under ``name``, atomically and (unless not
+        ``durable``: a cache whose loss or damage its reader notices, like
+        the manifest's hash index) durably."""
 
     @abc.abstractmethod
     def get_blob(self, name):

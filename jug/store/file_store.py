@@ -679,7 +679,7 @@ class FileStore(Store):
     def _blob_path(self, name):
         return f"{self._blobs}/{store_name(name, 'blob name')}"
 
-    def put_blob(self, name, data):
+    def put_blob(self, name, data, durable=True):
         final = self._blob_path(name)
 
         def writer(fd):
@@ -689,11 +689,12 @@ class FileStore(Store):
             os.utime(fd, ns=(now, now))
 
         try:
-            temp = self._write_temp(writer, durable=True, what=f"blob {name}")
+            temp = self._write_temp(writer, durable=durable, what=f"blob {name}")
         except ResultNotSaved as error:  # a manifest that cannot be written stops everything
             raise StoreError(str(error)) from error
         self._rename_into(temp, final)
-        fsync_dir(self._blobs)
+        if durable:
+            fsync_dir(self._blobs)
 
     @_translate_os_errors("read")
     def get_blob(self, name):

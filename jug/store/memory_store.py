@@ -235,7 +235,7 @@ class MemoryStore(Store):
 
     # -- blobs ------------------------------------------------------------------
 
-    def put_blob(self, name, data):
+    def put_blob(self, name, data, durable=True):
         self._blob_version += 1
         self._blobs[store_name(name, "blob name")] = (bytes(data), self._blob_version)
 

@@ -546,7 +546,7 @@ class RedisStore(Store):
     # -- blobs ------------------------------------------------------------------
 
     @_talks_to_redis("writing a blob")
-    def put_blob(self, name, data):
+    def put_blob(self, name, data, durable=True):  # no fsync to skip
         self._put_blob(keys=[f"blob:{store_name(name, 'blob name')}", _BLOB_VERSION],
                        args=[bytes(data)])
 

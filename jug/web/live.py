@@ -156,7 +156,9 @@ class GraphDrawing:
         from jug.graph.grouping import group_by_name
 
         if graph.stage_count() > 1:
-            return group_by_name(graph, report.states, None, stopped_at)
+            from jug.status import task_states
+
+            return group_by_name(graph, task_states(report, graph), None, stopped_at)
         identity = hashlib.sha1()
         for column in (graph.name_ids, graph.dep_indptr, graph.dep_indices):
             identity.update(memoryview(column).cast("B"))
