@@ -632,3 +632,38 @@ def test_a_worker_waiting_for_a_re_trace_reads_the_unchanged_manifest_once(tmp_p
     reads = re.findall(r"read blob (manifest-\S+) \(", stderr)
     assert len(reads) == 1, stderr  # the stale manifest, once; the new one it traced itself
     assert run_jug("check", "jugfile.py", *at, cwd=tmp_path).returncode == 0
+
+
+LAZY_TASK_LISTS_JUGFILE = """
+    from jug import TaskGenerator
+
+    @TaskGenerator
+    def leaf(i):
+        return 2 * i
+
+    @TaskGenerator
+    def peek(after):
+        import jugfile  # the module's data no code names is decoded on first read
+        leaves, pairs, alias = (getattr(jugfile, name) for name in ("leaves", "pairs", "alias"))
+        return ([t.key for t in leaves], type(leaves).__name__,
+                [t.key for t in pairs], type(pairs).__name__, alias is leaves)
+
+    leaves = [leaf(i) for i in range(20)]
+    pairs = (leaf(100), leaf(101))
+    alias = leaves
+    seen = peek(leaf(102))
+"""
+
+
+def test_module_lists_of_tasks_no_code_names_decode_as_lists_of_those_tasks(tmp_path):
+    # such lists are pickled as one array of task indices (at a million
+    # tasks, a reduction per task cost seconds); they must come back as
+    # lists (tuples) of the same tasks, one object under two names
+    write(tmp_path / "jugfile.py", LAZY_TASK_LISTS_JUGFILE)
+    run_jug("compile", "jugfile.py", cwd=tmp_path, check=0)
+    assert any(p.name.startswith("lazy-") for p in (tmp_path / "jugfile.jugdata" / "blobs").iterdir())
+    run_jug("execute", "jugfile.py", cwd=tmp_path, check=0)
+    expected = ("([t.key for t in jugfile.leaves], 'list', [t.key for t in jugfile.pairs], "
+                "'tuple', True)")
+    assert result_value(tmp_path, "jugfile.py", "jugfile.seen") == result_value(
+        tmp_path, "jugfile.py", expected)

@@ -715,6 +715,14 @@ def _task_list(kind, indices):
     raise ManifestError("a task list was unpickled outside a manifest payload")
 
 
+def _task_list_value(kind, indices):
+    """Stands for a list (``kind`` "l") or tuple ("t") made only of tasks
+    anywhere but in a row's arguments (module data, shared arguments),
+    given by their graph indices as int32 bytes; the payload's unpickler
+    resolves it to the list (or tuple) of their stubs at once."""
+    raise ManifestError("a task list was unpickled outside a manifest payload")
+
+
 def _shared_reference(index):
     """Stands for shared argument ``index`` (a ``shared-`` blob); resolved
     by the payload's unpickler."""
@@ -772,6 +780,40 @@ def _reduce_code(code):
                               else arg for arg in args)
 
 
+class _TaskListValue(_TaskList):
+    """A list or tuple made only of tasks outside a row's arguments (module
+    data, a shared argument), pickled as one array of indices and decoded
+    as the list of their stubs (:func:`_task_list_value`)."""
+
+    __slots__ = ()
+
+
+def _task_lists(values, index_of_hash):
+    """``values`` (a dict) with each list or tuple made only of (at least
+    two) tasks of the graph replaced by a :class:`_TaskListValue` (one
+    per object, so that one list under two names stays one list): the C
+    pickler calls no Python code for lists, and a million tasks would be a
+    million reductions."""
+    from jug.task import Task
+
+    made, out = {}, {}
+    for name, value in values.items():
+        kind = type(value)
+        if ((kind is list or kind is tuple) and len(value) >= 2 and type(value[0]) is Task
+                and all(type(item) is Task for item in value)):
+            replacement = made.get(id(value))
+            if replacement is None:
+                indices = array("i", [index_of_hash.get(item.key, -1) for item in value])
+                if min(indices) >= 0:
+                    replacement = made[id(value)] = _TaskListValue(
+                        "l" if kind is list else "t", indices)
+            if replacement is not None:
+                value = replacement
+        out[name] = value
+    return out
+
+
+
 class _PayloadPickler:
     """cloudpickle with tasks replaced by their graph index, and the carried
     modules (the jugfile's and the user's) pickled whole, their functions
@@ -810,7 +852,7 @@ class _PayloadPickler:
         lazy = lazy or {}
         shared_ids = shared_ids or {}
         by_name = standalone or chunk
-        tabled = (Task, _TaskList, _SharedArgument)
+        tabled = (Task, _TaskList, _SharedArgument, _TaskListValue)
 
         def _by_name(obj):
             reduced = replay.by_name(obj, carried_names)
@@ -831,10 +873,14 @@ class _PayloadPickler:
         def reduce_shared(shared):
             return _shared_reference, (shared.index,)
 
+        def reduce_task_list_value(tasks):
+            return _task_list_value, (tasks.kind, _int32_bytes(tasks.indices))
+
         class Pickler(cloudpickle.CloudPickler):
             # read by the C pickler when it is created, so set on the class
             dispatch_table = collections.ChainMap(
                 {Task: reduce_task, _TaskList: reduce_task_list, _SharedArgument: reduce_shared,
+                 _TaskListValue: reduce_task_list_value,
                  types.CodeType: _reduce_code},
                 cloudpickle.CloudPickler.dispatch_table)
 
@@ -932,7 +978,7 @@ def encode_payload(module, tasks, graph, local_modules, hooks, settings=(), *, s
             total += len(data)
         shared_names = []
         for obj in shared_objects:
-            data = _dumps(pickler, obj, tasks, index_of_hash)
+            data = _dumps(pickler, _task_lists({0: obj}, index_of_hash)[0], tasks, index_of_hash)
             shared_names.append(put_named_blob(store, "shared", data))
             total += len(data)
         payload = Payload(module.__name__, tuple(carried), tuple(functions), tuple(hooks),
@@ -1017,30 +1063,43 @@ def _lazy_attributes(carried, used, tasks, index_of_hash, store, shared_ids):
     from jug.compiler.replay import lazy_candidates
     from jug.hash import MEMO_MIN_ITEMS
 
-    argument_ids = set()
-    add = argument_ids.add
-    for task in tasks:
-        for value in (*task.args, *task.kwargs.values()):
-            kind = type(value)
-            if not ((kind is list or kind is tuple or kind is dict)
-                    and len(value) >= MEMO_MIN_ITEMS):
-                add(id(value))
-    argument_ids.difference_update(shared_ids)
+    per_module = [(module, lazy_candidates(module, used, ())) for module in carried]
+    # a candidate that is a task's argument (other than a large collection)
+    # stays with the module: look for those among the arguments only
+    small = {id(value) for _, candidates in per_module for value in candidates.values()
+             if not (type(value) in (list, tuple, dict) and len(value) >= MEMO_MIN_ITEMS)}
+    small.difference_update(shared_ids)
+    arguments = set()
+    if small:
+        for task in tasks:
+            for value in task.args:
+                if id(value) in small:
+                    arguments.add(id(value))
+            if task.kwargs:
+                arguments.update(id(value) for value in task.kwargs.values() if id(value) in small)
     lazy, stored = {}, 0
-    for module in carried:
-        candidates = lazy_candidates(module, used, argument_ids)
-        kept = {}
-        for name, value in candidates.items():
-            try:
-                _PayloadPickler(index_of_hash, carried, standalone=True).dumps(value)
-            except Exception:  # noqa: BLE001 - then it travels with the module
+    for module, candidates in per_module:
+        candidates = {name: value for name, value in candidates.items()
+                      if id(value) not in arguments}
+        if not candidates:
+            continue
+        pickler = _PayloadPickler(index_of_hash, carried, standalone=True, shared_ids=shared_ids)
+        try:
+            data = pickler.dumps(_task_lists(candidates, index_of_hash))
+        except Exception:  # noqa: BLE001 - keep those that pickle on their own
+            kept = {}
+            for name, value in candidates.items():
+                try:
+                    _PayloadPickler(index_of_hash, carried, standalone=True).dumps(value)
+                except Exception:  # noqa: BLE001 - then it travels with the module
+                    continue
+                kept[name] = value
+            if not kept:
                 continue
-            kept[name] = value
-        if kept:
-            data = _PayloadPickler(index_of_hash, carried, standalone=True,
-                                   shared_ids=shared_ids).dumps(kept)
-            lazy[module.__name__] = (tuple(kept), put_named_blob(store, "lazy", data))
-            stored += len(data)
+            data = pickler.dumps(_task_lists(kept, index_of_hash))
+            candidates = kept
+        lazy[module.__name__] = (tuple(candidates), put_named_blob(store, "lazy", data))
+        stored += len(data)
     return lazy, stored
 
 
@@ -1310,7 +1369,11 @@ class _PayloadUnpickler:
             # a stub per element of the reduce's list of a million tasks
             return _PendingTasks(kind, indices)
 
+        def task_list_value(kind, indices):
+            return _PendingTasks(kind, indices).resolve(stubs)
+
         resolved = {"_task_reference": stubs.__getitem__, "_task_list": task_list,
+                    "_task_list_value": task_list_value,
                     "_shared_reference": lambda index: owner.rows.shared_argument(index)}
 
         class Unpickler(pickle.Unpickler):
