@@ -52,6 +52,13 @@ class CompileResult:
 def compile_jugfile(jugfile, store, argv=None):
     """Trace ``jugfile`` and save its manifest in ``store`` (a volatile
     trace's manifest is not saved: its index entry says it is volatile)."""
+    from jug.compiler.trace import frozen_gc
+
+    with frozen_gc():  # the trace's objects stay alive until the end
+        return _compile(jugfile, store, argv)
+
+
+def _compile(jugfile, store, argv):
     from jug.compiler.observe import Observer
     from jug.compiler.replay import ProcessSnapshot
     from jug.compiler.trace import trace_jugfile

@@ -9,7 +9,9 @@ unmet ``barrier()``/``bvalue()``.  The result is a :class:`Trace`: the
 module, and the questions the trace asked the store.
 """
 
+import contextlib
 import dataclasses
+import gc
 import os
 import sys
 import types
@@ -111,16 +113,65 @@ def trace_jugfile(jugfile, store, argv=None, persistent=False, context=None, run
     context.source_path = code.co_filename
     from jug.barrier import BarrierError
 
-    if persistent:
-        set_context(context)
-        _run_module(code, module, jugfile, BarrierError)
-    else:
-        with using_context(context):
-            _run_module(code, module, jugfile, BarrierError)
-    graph, tasks = build_graph(context.tasks)
+    with frozen_gc():
+        context.freeze_every = _FREEZE_EVERY
+        try:
+            if persistent:
+                set_context(context)
+                _run_module(code, module, jugfile, BarrierError)
+            else:
+                with using_context(context):
+                    _run_module(code, module, jugfile, BarrierError)
+        finally:
+            context.freeze_every = 0
+        graph, tasks = build_graph(context.tasks)
+        refreeze()
     return Trace(jugfile=jugfile, module=module, graph=graph, tasks=tasks,
                  context=context, stopped_at=context.stopped_at, before=before,
                  baseline=baseline)
+
+
+#: tasks between two freezes of the garbage collector's objects during a trace
+_FREEZE_EVERY = 1 << 12
+#: the collector's first threshold while frozen_gc runs: more objects than
+#: _FREEZE_EVERY tasks usually make, so that they are frozen before the
+#: collector looks at them
+_YOUNG_THRESHOLD = 100_000
+_frozen = []  # the thresholds to restore, one per frozen_gc block running (they nest)
+
+
+@contextlib.contextmanager
+def frozen_gc():
+    """Keep what the cyclic garbage collector tracks now (and, through
+    ``JugContext.freeze_every`` and :func:`refreeze`, the tasks and graph
+    made since) out of its collections until the block ends.
+
+    A million tasks stay alive during a trace: every collection of the
+    oldest generation visited all of them, and every container holding
+    them (1.5 s of the payload's 2 s at a million tasks), and young
+    collections visited each task twice.  Nothing is freed later than it
+    would be after the block (``gc.unfreeze`` puts the objects back), and
+    what has no reference cycle is freed at once as always; cyclic garbage
+    the jugfile makes waits for the end of the trace."""
+    _frozen.append(gc.get_threshold())
+    if len(_frozen) == 1:
+        threshold = _frozen[0]
+        gc.set_threshold(max(threshold[0], _YOUNG_THRESHOLD), *threshold[1:])
+    gc.freeze()
+    try:
+        yield
+    finally:
+        threshold = _frozen.pop()
+        if not _frozen:
+            gc.unfreeze()
+            gc.set_threshold(*threshold)
+
+
+def refreeze():
+    """Freeze what the collector tracks now, inside a :func:`frozen_gc`
+    block (the objects made since it began are then left alone too)."""
+    if _frozen:
+        gc.freeze()
 
 
 def _run_module(code, module, jugfile, barrier_error):
