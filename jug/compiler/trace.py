@@ -205,7 +205,63 @@ def jugfile_runtime_error(jugfile, error):
 
 def build_graph(tasks):
     """The TaskGraph of ``tasks`` (creation order) and the de-duplicated task
-    objects aligned with it.  Tasks with the same hash are one task."""
+    objects aligned with it.  Tasks with the same hash are one task.
+
+    One pass per column, each a comprehension (a million tasks are a
+    million iterations of each), when no task was created twice (the
+    common case); :func:`_build_graph_deduplicating` otherwise."""
+    from array import array
+    from itertools import accumulate
+
+    from jug.graph import TaskGraph
+    from jug.task import Task
+
+    tasks = tasks if type(tasks) is tuple else tuple(tasks)
+    hashes = [task.key for task in tasks]
+    index = dict(zip(hashes, range(len(hashes))))
+    if len(index) != len(hashes):
+        return _build_graph_deduplicating(tasks)
+    plain = all(type(task) is Task for task in tasks)
+    name_table = {}
+    names_of = ([task._name for task in tasks] if plain else [task.name for task in tasks])
+    name_ids = array("i", [name_table.setdefault(name, len(name_table)) for name in names_of])
+    del names_of
+    stages = array("i", [task.stage for task in tasks])
+    dependencies = ([task._dependencies for task in tasks] if plain
+                    else [list(task.dependencies()) for task in tasks])
+    find = index.get
+    dep_indices = array("i")
+    counts = []
+    for position, deps in enumerate(dependencies):
+        if not deps:
+            counts.append(0)
+            continue
+        found = [find(dep.key) for dep in deps]
+        if None in found or max(found) >= position:  # not created before it
+            _missing_dependency(tasks[position], deps, found, position)
+        if len(found) > 1:
+            found = sorted(set(found))
+        dep_indices.extend(found)
+        counts.append(len(found))
+    dep_indptr = array("i", [0])
+    dep_indptr.extend(accumulate(counts))
+    graph = TaskGraph(hashes, list(name_table), name_ids, stages, dep_indptr, dep_indices,
+                      index=index)
+    return graph, tasks
+
+
+def _missing_dependency(task, deps, found, position):
+    from jug.errors import GraphError
+
+    dep = next(dep for dep, i in zip(deps, found) if i is None or i >= position)
+    raise GraphError(
+        f"task {task.name} depends on a task ({dep.name}, hash "
+        f"{dep.key}) that was never created in this jugfile; a "
+        "common cause is changing a task's argument after creating the task")
+
+
+def _build_graph_deduplicating(tasks):
+    """:func:`build_graph` when some task was created twice: the first is kept."""
     from jug.errors import GraphError
     from jug.graph import TaskGraphBuilder
 
