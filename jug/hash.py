@@ -369,10 +369,22 @@ def _encode_bytearray(value: bytearray, memo: HashMemo | None) -> bytes:
     return b"B" + _U64(len(value)) + value
 
 
+#: a long sequence's items are encoded and hashed this many at a time
+_SEQUENCE_BATCH = 4096
+
+
 def _sequence_digest(items: list | tuple, memo: HashMemo | None) -> bytes:
     get = _ENCODERS.get
-    parts = [(get(type(item)) or _encoder_for(type(item)))(item, memo) for item in items]
-    return _counted_digest(len(items), parts)
+    if len(items) <= _SEQUENCE_BATCH:
+        parts = [(get(type(item)) or _encoder_for(type(item)))(item, memo) for item in items]
+        return _counted_digest(len(items), parts)
+    # the same bytes, fed to the hasher a batch at a time: the encodings of a
+    # million tasks' hashes would hold 140 MB at once
+    hasher = _sha1(_U64(len(items)), usedforsecurity=False)
+    for start in range(0, len(items), _SEQUENCE_BATCH):
+        hasher.update(b"".join([(get(type(item)) or _encoder_for(type(item)))(item, memo)
+                                for item in items[start:start + _SEQUENCE_BATCH]]))
+    return hasher.digest()
 
 
 def _counted_digest(count: int, parts: list[bytes]) -> bytes:

@@ -124,7 +124,7 @@ class Task(TaskletMixin):
         key = None
         if deps is None:
             self._dependencies, self.needs_value = scan_dependencies(
-                (args, kwargs), context.dependency_memo)
+                (args, kwargs) if kwargs else args, context.dependency_memo)
         else:
             self._dependencies, self.needs_value = deps, bool(deps)
             if heads is not None and len(args) < len(heads):
@@ -481,6 +481,12 @@ def scan_dependencies(obj, memo):
     with ``__jug_dependencies__``, with an explicit stack.  ``memo`` maps
     ``id(container)`` to the answer for long containers already walked, so a
     big list passed to many tasks is walked once."""
+    kind = type(obj)
+    if ((kind is list or kind is tuple) and obj and type(obj[0]) is Task
+            and all(type(item) is Task for item in obj)):
+        # a list made only of tasks (the reduce of a map): each once, in order
+        # (a plain Task hashes by identity)
+        return list(dict.fromkeys(obj)), True
     found = {}
     needs_value = False
     stack = [obj]
@@ -497,8 +503,11 @@ def scan_dependencies(obj, memo):
                 if entry is None:
                     entry = (item, *scan_dependencies(item, memo))
                     memo[id(item)] = entry
-                for dep in entry[1]:
-                    found.setdefault(id(dep), dep)
+                if not found and not stack and entry[1]:
+                    # the last thing left is this container: its answer, as is
+                    # (the arguments of the reduce of a million tasks)
+                    return entry[1], True
+                found.update(zip(map(id, entry[1]), entry[1]))
                 needs_value = needs_value or entry[2]
                 continue
             values = item.values() if isinstance(item, dict) else item

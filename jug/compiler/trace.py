@@ -211,7 +211,8 @@ def build_graph(tasks):
     million iterations of each), when no task was created twice (the
     common case); :func:`_build_graph_deduplicating` otherwise."""
     from array import array
-    from itertools import accumulate
+    from itertools import accumulate, islice
+    from operator import lt
 
     from jug.graph import TaskGraph
     from jug.task import Task
@@ -239,8 +240,8 @@ def build_graph(tasks):
         found = [find(dep.key) for dep in deps]
         if None in found or max(found) >= position:  # not created before it
             _missing_dependency(tasks[position], deps, found, position)
-        if len(found) > 1:
-            found = sorted(set(found))
+        if len(found) > 1 and not all(map(lt, found, islice(found, 1, None))):
+            found = sorted(set(found))  # not already increasing
         dep_indices.extend(found)
         counts.append(len(found))
     dep_indptr = array("i", [0])
