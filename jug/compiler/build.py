@@ -13,6 +13,7 @@ command traces again, as the original jug does, and says why.
 """
 
 import dataclasses
+import gc
 import os
 import sys
 import time
@@ -101,6 +102,13 @@ def _compile(jugfile, store, argv):
                 if store.blob_info(payload_name) is None:
                     store.put_blob(payload_name, encoded.data)
                 payload_bytes = encoded.stored
+    # What is left to write needs no hash lookups: drop the {hash: index}
+    # dict (about 60 MB at a million tasks) before the peak of a compile,
+    # the reverse edges.  The payload's picklers hold it, and classes are
+    # in reference cycles: they go at a collection (a quick one: the
+    # trace's objects are frozen).
+    graph.forget_index()
+    gc.collect()
     env = environment_fingerprint(argv)
     header = ManifestHeader(
         version=FORMAT_VERSION, jug_version=env["jug"], python=env["python"],

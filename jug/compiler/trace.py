@@ -228,22 +228,20 @@ def build_graph(tasks):
     name_ids = array("i", [name_table.setdefault(name, len(name_table)) for name in names_of])
     del names_of
     stages = array("i", [task.stage for task in tasks])
-    dependencies = ([task._dependencies for task in tasks] if plain
-                    else [list(task.dependencies()) for task in tasks])
     find = index.get
     dep_indices = array("i")
-    counts = []
-    for position, deps in enumerate(dependencies):
+    counts = array("i", bytes(4 * len(tasks)))  # dependencies per task
+    for position, task in enumerate(tasks):
+        deps = task._dependencies if plain else list(task.dependencies())
         if not deps:
-            counts.append(0)
             continue
         found = [find(dep.key) for dep in deps]
         if None in found or max(found) >= position:  # not created before it
-            _missing_dependency(tasks[position], deps, found, position)
+            _missing_dependency(task, deps, found, position)
         if len(found) > 1 and not all(map(lt, found, islice(found, 1, None))):
             found = sorted(set(found))  # not already increasing
         dep_indices.extend(found)
-        counts.append(len(found))
+        counts[position] = len(found)
     dep_indptr = array("i", [0])
     dep_indptr.extend(accumulate(counts))
     graph = TaskGraph(hashes, list(name_table), name_ids, stages, dep_indptr, dep_indices,
