@@ -245,6 +245,14 @@ def plain_task_key(head: bytes, args: tuple) -> str | None:
     caller takes :func:`task_key`).  The common case of a large jugfile
     (``[f(i) for i in range(n)]``), encoded without any dispatch or memo:
     the digest is the same."""
+    if len(args) == 1 and type(args[0]) is int:  # the commonest: f(i)
+        arg = args[0]
+        if -256 <= arg < 1024:
+            return _task_sha1(head + _SMALL_INTS[arg + 256] + _ZERO_COUNT).hexdigest()
+        length = (arg.bit_length() + 8) >> 3
+        if length < 9:
+            return _task_sha1(head + _INT_HEADS[length] + arg.to_bytes(length, "big", signed=True)
+                              + _ZERO_COUNT).hexdigest()
     parts = [head]
     append = parts.append
     for arg in args:
@@ -336,6 +344,7 @@ _SMALL_INTS = [_encode_int_slow(i) for i in range(-256, 1024)]
 
 # b"i" and the length of an int's bytes, for lengths 0 to 8
 _INT_HEADS = [b"i" + _U64(length) for length in range(9)]
+_ZERO_COUNT = _U64(0)
 
 
 def _encode_int(value: int, memo: HashMemo | None) -> bytes:

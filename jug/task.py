@@ -120,7 +120,12 @@ class Task(TaskletMixin):
         context = _get_context() or current_context()
         self._context = context
         self.stage = context.stage
-        deps = None if kwargs else _simple_dependencies(args)
+        if kwargs:
+            deps = None
+        elif len(args) == 1 and type(args[0]) in _LEAF_TYPES:
+            deps = _NO_DEPENDENCIES  # f(i): _simple_dependencies, inlined
+        else:
+            deps = _simple_dependencies(args)
         key = None
         if deps is None:
             self._dependencies, self.needs_value = scan_dependencies(

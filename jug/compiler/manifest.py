@@ -63,6 +63,7 @@ stage 0 after a barrier) keep their names and are not written again.
 import dataclasses
 import io
 import json
+import operator
 import os
 import pickle
 import struct
@@ -780,6 +781,9 @@ def _reduce_code(code):
                               else arg for arg in args)
 
 
+_KEY = operator.attrgetter("key")
+
+
 class _TaskListValue(_TaskList):
     """A list or tuple made only of tasks outside a row's arguments (module
     data, a shared argument), pickled as one array of indices and decoded
@@ -803,8 +807,9 @@ def _task_lists(values, index_of_hash):
                 and all(type(item) is Task for item in value)):
             replacement = made.get(id(value))
             if replacement is None:
-                indices = array("i", [index_of_hash.get(item.key, -1) for item in value])
-                if min(indices) >= 0:
+                found = list(map(index_of_hash.get, map(_KEY, value)))
+                indices = None if None in found else array("i", found)
+                if indices is not None:
                     replacement = made[id(value)] = _TaskListValue(
                         "l" if kind is list else "t", indices)
             if replacement is not None:
@@ -1180,8 +1185,8 @@ def _row_arguments(args, index_of_hash, shared, shared_slots, shared_objects, ta
             replacement = _shared_slot(arg, shared, shared_slots, shared_objects)
         elif (kind is list or kind is tuple) and len(arg) >= 2 and type(arg[0]) is task_type:
             if all(type(item) is task_type for item in arg):
-                replacement = _TaskList("l" if kind is list else "t",
-                                        array("i", [index_of_hash[item.key] for item in arg]))
+                replacement = _TaskList("l" if kind is list else "t", array(
+                    "i", list(map(index_of_hash.__getitem__, map(_KEY, arg)))))
         if replacement is not arg:
             if converted is None:
                 converted = list(args)

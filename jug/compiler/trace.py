@@ -212,30 +212,31 @@ def build_graph(tasks):
     common case); :func:`_build_graph_deduplicating` otherwise."""
     from array import array
     from itertools import accumulate, islice
-    from operator import lt
+    from operator import attrgetter, lt
 
     from jug.graph import TaskGraph
     from jug.task import Task
 
     tasks = tasks if type(tasks) is tuple else tuple(tasks)
-    hashes = [task.key for task in tasks]
+    hashes = list(map(attrgetter("key"), tasks))
     index = dict(zip(hashes, range(len(hashes))))
     if len(index) != len(hashes):
         return _build_graph_deduplicating(tasks)
     plain = all(type(task) is Task for task in tasks)
     name_table = {}
-    names_of = ([task._name for task in tasks] if plain else [task.name for task in tasks])
+    names_of = list(map(attrgetter("_name" if plain else "name"), tasks))
     name_ids = array("i", [name_table.setdefault(name, len(name_table)) for name in names_of])
     del names_of
-    stages = array("i", [task.stage for task in tasks])
+    stages = array("i", list(map(attrgetter("stage"), tasks)))
     find = index.get
+    get_key = attrgetter("key")
     dep_indices = array("i")
     counts = array("i", bytes(4 * len(tasks)))  # dependencies per task
     for position, task in enumerate(tasks):
         deps = task._dependencies if plain else list(task.dependencies())
         if not deps:
             continue
-        found = [find(dep.key) for dep in deps]
+        found = list(map(find, map(get_key, deps)))
         if None in found or max(found) >= position:  # not created before it
             _missing_dependency(task, deps, found, position)
         if len(found) > 1 and not all(map(lt, found, islice(found, 1, None))):
