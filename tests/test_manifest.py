@@ -667,3 +667,33 @@ def test_module_lists_of_tasks_no_code_names_decode_as_lists_of_those_tasks(tmp_
                 "'tuple', True)")
     assert result_value(tmp_path, "jugfile.py", "jugfile.seen") == result_value(
         tmp_path, "jugfile.py", expected)
+
+
+def test_blobs_written_in_the_background_are_there_after_close_and_a_failed_write_is_raised(tmp_path):
+    import pytest
+
+    from jug.compiler.manifest import BackgroundBlobs
+    from jug.errors import StoreError
+    from jug.store import open_store
+
+    store = open_store(str(tmp_path / "jugdata"))
+    blobs = BackgroundBlobs(store, depth=2)
+    for i in range(20):
+        blobs.put_blob(f"rows-{i}", b"x" * i)
+        assert blobs.blob_info(f"rows-{i}") is not None  # queued counts as there
+    blobs.close()
+    assert [store.get_blob(f"rows-{i}") for i in range(20)] == [b"x" * i for i in range(20)]
+
+    class Failing(type(store)):
+        def put_blob(self, name, data, durable=True):
+            if name == "rows-3":
+                raise StoreError("the disk is full")
+            super().put_blob(name, data, durable)
+
+    failing = Failing(str(tmp_path / "other"))
+    blobs = BackgroundBlobs(failing)
+    for i in range(6):
+        blobs.put_blob(f"rows-{i}", b"y")
+    with pytest.raises(StoreError, match="disk is full"):
+        blobs.close()
+    assert failing.get_blob("rows-2") == b"y" and failing.get_blob("rows-4") is None
