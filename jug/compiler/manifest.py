@@ -62,6 +62,7 @@ stage 0 after a barrier) keep their names and are not written again.
 
 import dataclasses
 import io
+import itertools
 import json
 import operator
 import os
@@ -841,6 +842,22 @@ def _reduce_code(code):
 
 
 _KEY = operator.attrgetter("key")
+_F, _ARGS, _KWARGS = (operator.attrgetter(name) for name in ("f", "args", "kwargs"))
+_NEEDS_VALUE = operator.attrgetter("needs_value")
+
+
+def _task_indices(items, index_of_hash, all_tasks=None):
+    """The ``array('i')`` of the graph indices of the tasks ``items``, or
+    None when one is not in the graph.  A run of consecutive tasks of
+    ``all_tasks`` (aligned with the graph: the reduce of a map) is
+    recognised by identity, without a lookup per task."""
+    first = index_of_hash.get(items[0].key)
+    if (first is not None and all_tasks is not None and first + len(items) <= len(all_tasks)
+            and all(map(operator.is_, items, itertools.islice(all_tasks, first,
+                                                              first + len(items))))):
+        return array("i", range(first, first + len(items)))
+    found = list(map(index_of_hash.get, map(_KEY, items)))
+    return None if None in found else array("i", found)
 
 
 class _TaskListValue(_TaskList):
@@ -851,7 +868,7 @@ class _TaskListValue(_TaskList):
     __slots__ = ()
 
 
-def _task_lists(values, index_of_hash):
+def _task_lists(values, index_of_hash, all_tasks=None):
     """``values`` (a dict) with each list or tuple made only of (at least
     two) tasks of the graph replaced by a :class:`_TaskListValue` (one
     per object, so that one list under two names stays one list): the C
@@ -866,8 +883,7 @@ def _task_lists(values, index_of_hash):
                 and all(type(item) is Task for item in value)):
             replacement = made.get(id(value))
             if replacement is None:
-                found = list(map(index_of_hash.get, map(_KEY, value)))
-                indices = None if None in found else array("i", found)
+                indices = _task_indices(value, index_of_hash, all_tasks)
                 if indices is not None:
                     replacement = made[id(value)] = _TaskListValue(
                         "l" if kind is list else "t", indices)
@@ -1036,13 +1052,14 @@ def encode_payload(module, tasks, graph, local_modules, hooks, settings=(), *, s
         chunk_names, total = [], 0
         for start in range(0, len(tasks), chunk_size):
             rows = _payload_rows(tasks[start:start + chunk_size], functions, function_index,
-                                 index_of_hash, shared, shared_slots, shared_objects)
+                                 index_of_hash, shared, shared_slots, shared_objects, tasks)
             data = _dumps(pickler, rows, tasks[start:start + chunk_size], index_of_hash)
             chunk_names.append(put_named_blob(store, "rows", data))
             total += len(data)
         shared_names = []
         for obj in shared_objects:
-            data = _dumps(pickler, _task_lists({0: obj}, index_of_hash)[0], tasks, index_of_hash)
+            data = _dumps(pickler, _task_lists({0: obj}, index_of_hash, tasks)[0], tasks,
+                          index_of_hash)
             shared_names.append(put_named_blob(store, "shared", data))
             total += len(data)
         payload = Payload(module.__name__, tuple(carried), tuple(functions), tuple(hooks),
@@ -1135,12 +1152,12 @@ def _lazy_attributes(carried, used, tasks, index_of_hash, store, shared_ids):
     small.difference_update(shared_ids)
     arguments = set()
     if small:
-        for task in tasks:
-            for value in task.args:
-                if id(value) in small:
-                    arguments.add(id(value))
-            if task.kwargs:
-                arguments.update(id(value) for value in task.kwargs.values() if id(value) in small)
+        for start in range(0, len(tasks), 8192):
+            chunk = tasks[start:start + 8192]
+            arguments |= small.intersection(map(id, itertools.chain.from_iterable(
+                map(_ARGS, chunk))))
+            for task in filter(_KWARGS, chunk):
+                arguments |= small.intersection(map(id, task.kwargs.values()))
     lazy, stored = {}, 0
     for module, candidates in per_module:
         candidates = {name: value for name, value in candidates.items()
@@ -1149,7 +1166,7 @@ def _lazy_attributes(carried, used, tasks, index_of_hash, store, shared_ids):
             continue
         pickler = _PayloadPickler(index_of_hash, carried, standalone=True, shared_ids=shared_ids)
         try:
-            data = pickler.dumps(_task_lists(candidates, index_of_hash))
+            data = pickler.dumps(_task_lists(candidates, index_of_hash, tasks))
         except Exception:  # noqa: BLE001 - keep those that pickle on their own
             kept = {}
             for name, value in candidates.items():
@@ -1160,7 +1177,7 @@ def _lazy_attributes(carried, used, tasks, index_of_hash, store, shared_ids):
                 kept[name] = value
             if not kept:
                 continue
-            data = pickler.dumps(_task_lists(kept, index_of_hash))
+            data = pickler.dumps(_task_lists(kept, index_of_hash, tasks))
             candidates = kept
         lazy[module.__name__] = (tuple(candidates), put_named_blob(store, "lazy", data))
         stored += len(data)
@@ -1204,7 +1221,7 @@ def _carried_functions(carried, task_functions):
 
 
 def _payload_rows(tasks, functions, function_index, index_of_hash, shared, shared_slots,
-                  shared_objects):
+                  shared_objects, all_tasks=None):
     """The payload rows of ``tasks``: ``(function index, args, kwargs,
     needs_value, refs)`` where the positional arguments that are tasks are
     None in ``args`` and given in ``refs`` as ``(position, task index, ...)``
@@ -1212,6 +1229,16 @@ def _payload_rows(tasks, functions, function_index, index_of_hash, shared, share
     :class:`_TaskList`, and ``shared`` arguments a :class:`_SharedArgument`."""
     from jug.task import Task
 
+    first = tasks[0].f if tasks else None
+    if (tasks and not shared and not any(map(_NEEDS_VALUE, tasks))
+            and all(map(operator.is_, map(_F, tasks), itertools.repeat(first)))):
+        # one function, no task among the arguments (the map of a map-reduce)
+        index = function_index.get(id(first))
+        if index is None:
+            index = function_index[id(first)] = len(functions)
+            functions.append(first)
+        return list(zip(itertools.repeat(index), map(_ARGS, tasks), map(_KWARGS, tasks),
+                        itertools.repeat(False), itertools.repeat(())))
     rows = []
     append = rows.append
     for task in tasks:
@@ -1223,7 +1250,7 @@ def _payload_rows(tasks, functions, function_index, index_of_hash, shared, share
         args, kwargs, refs = task.args, task.kwargs, ()
         if task.needs_value or shared:
             args, refs = _row_arguments(args, index_of_hash, shared, shared_slots,
-                                        shared_objects, Task)
+                                        shared_objects, Task, all_tasks)
             if kwargs and shared:
                 kwargs = {name: _shared_slot(value, shared, shared_slots, shared_objects)
                           for name, value in kwargs.items()}
@@ -1231,7 +1258,8 @@ def _payload_rows(tasks, functions, function_index, index_of_hash, shared, share
     return rows
 
 
-def _row_arguments(args, index_of_hash, shared, shared_slots, shared_objects, task_type):
+def _row_arguments(args, index_of_hash, shared, shared_slots, shared_objects, task_type,
+                   all_tasks=None):
     refs = []
     converted = None
     for position, arg in enumerate(args):
@@ -1244,8 +1272,10 @@ def _row_arguments(args, index_of_hash, shared, shared_slots, shared_objects, ta
             replacement = _shared_slot(arg, shared, shared_slots, shared_objects)
         elif (kind is list or kind is tuple) and len(arg) >= 2 and type(arg[0]) is task_type:
             if all(type(item) is task_type for item in arg):
-                replacement = _TaskList("l" if kind is list else "t", array(
-                    "i", list(map(index_of_hash.__getitem__, map(_KEY, arg)))))
+                indices = _task_indices(arg, index_of_hash, all_tasks)
+                if indices is None:  # KeyError: not in the graph
+                    indices = array("i", list(map(index_of_hash.__getitem__, map(_KEY, arg))))
+                replacement = _TaskList("l" if kind is list else "t", indices)
         if replacement is not arg:
             if converted is None:
                 converted = list(args)

@@ -212,7 +212,7 @@ def build_graph(tasks):
     common case); :func:`_build_graph_deduplicating` otherwise."""
     from array import array
     from itertools import accumulate, islice
-    from operator import attrgetter, lt
+    from operator import attrgetter, is_, lt
 
     from jug.graph import TaskGraph
     from jug.task import Task
@@ -235,6 +235,13 @@ def build_graph(tasks):
     for position, task in enumerate(tasks):
         deps = task._dependencies if plain else list(task.dependencies())
         if not deps:
+            continue
+        first = find(deps[0].key)
+        if (first is not None and first + len(deps) <= position
+                and all(map(is_, deps, islice(tasks, first, first + len(deps))))):
+            # a run of consecutive tasks (the reduce of a map): no lookup each
+            dep_indices.extend(range(first, first + len(deps)))
+            counts[position] = len(deps)
             continue
         found = list(map(find, map(get_key, deps)))
         if None in found or max(found) >= position:  # not created before it
