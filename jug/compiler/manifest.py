@@ -894,6 +894,12 @@ def _task_lists(values, index_of_hash, all_tasks=None):
 
 
 
+def _reduce_task_list(tasks):
+    """A :class:`_TaskList` or :class:`_TaskListValue`, for the pickler."""
+    return (_task_list_value if type(tasks) is _TaskListValue else _task_list,
+            (tasks.kind, _int32_bytes(tasks.indices)))
+
+
 class _PayloadPickler:
     """cloudpickle with tasks replaced by their graph index, and the carried
     modules (the jugfile's and the user's) pickled whole, their functions
@@ -947,20 +953,14 @@ class _PayloadPickler:
                     f"task {task.name} is referenced but is not part of the graph")
             return _task_reference, (index,)
 
-        def reduce_task_list(tasks):
-            return _task_list, (tasks.kind, _int32_bytes(tasks.indices))
-
         def reduce_shared(shared):
             return _shared_reference, (shared.index,)
-
-        def reduce_task_list_value(tasks):
-            return _task_list_value, (tasks.kind, _int32_bytes(tasks.indices))
 
         class Pickler(cloudpickle.CloudPickler):
             # read by the C pickler when it is created, so set on the class
             dispatch_table = collections.ChainMap(
-                {Task: reduce_task, _TaskList: reduce_task_list, _SharedArgument: reduce_shared,
-                 _TaskListValue: reduce_task_list_value,
+                {Task: reduce_task, _TaskList: _reduce_task_list, _SharedArgument: reduce_shared,
+                 _TaskListValue: _reduce_task_list,
                  types.CodeType: _reduce_code},
                 cloudpickle.CloudPickler.dispatch_table)
 
