@@ -56,6 +56,9 @@ class JugContext:
         self.dependency_memo = {}
         self._hash_memo = None
         self._hooks = hooks
+        #: set by the tracer: every this many tasks, what the cyclic garbage
+        #: collector tracks is frozen (see jug.compiler.trace.frozen_gc)
+        self.freeze_every = 0
 
     @property
     def hash_memo(self):
@@ -74,7 +77,12 @@ class JugContext:
         return self._hooks
 
     def register(self, task):
-        self.tasks.append(task)
+        tasks = self.tasks
+        tasks.append(task)
+        if self.freeze_every and not len(tasks) % self.freeze_every:
+            import gc
+
+            gc.freeze()
 
     def unregister(self, task):
         """Forget ``task`` (CompoundTask replaces its outer task by a subgraph)."""

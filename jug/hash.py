@@ -95,6 +95,19 @@ _hexlify = binascii.hexlify
 _sha1 = hashlib.sha1
 
 
+def _unflagged_sha1():
+    """``hashlib.sha1`` itself where it works without the flag (passing a
+    keyword costs a third of hashing a task's 60 bytes), else with it."""
+    try:
+        hashlib.sha1(b"")
+    except ValueError:  # OpenSSL in FIPS mode
+        return functools.partial(hashlib.sha1, usedforsecurity=False)
+    return hashlib.sha1
+
+
+_task_sha1 = _unflagged_sha1()
+
+
 class HashingError(JugError):
     """A value could not be hashed (unpicklable, nested too deeply, a bad
     ``__jug_hash__``).  The message says which argument and what to do."""
@@ -215,7 +228,55 @@ def task_key(name: str, args: tuple, kwargs: dict, memo: HashMemo | None = None)
     except (RecursionError, HashingError):  # hash_task says which argument
         return hash_task(name, args, kwargs, memo).decode("ascii")
     append(_COUNTS[0])
-    return _sha1(b"".join(parts), usedforsecurity=False).hexdigest()
+    return _task_sha1(b"".join(parts)).hexdigest()
+
+
+def task_heads(name: str) -> tuple[bytes, ...]:
+    """What :func:`plain_task_key` starts the encoding of a task named
+    ``name`` with, by number of positional arguments (0 to 7)."""
+    prefix = _TASK_HEADER + _encode_str(name, None)
+    return tuple(prefix + count for count in _COUNTS)
+
+
+def plain_task_key(head: bytes, args: tuple) -> str | None:
+    """``task_key(name, args, {})`` when every argument is an int, a float,
+    a str, None, a bool, bytes or has ``__jug_hash__`` (a task), ``head``
+    being ``task_heads(name)[len(args)]``; None for any other argument (the
+    caller takes :func:`task_key`).  The common case of a large jugfile
+    (``[f(i) for i in range(n)]``), encoded without any dispatch or memo:
+    the digest is the same."""
+    if len(args) == 1 and type(args[0]) is int:  # the commonest: f(i)
+        arg = args[0]
+        if -256 <= arg < 1024:
+            return _task_sha1(head + _SMALL_INTS[arg + 256] + _ZERO_COUNT).hexdigest()
+        length = (arg.bit_length() + 8) >> 3
+        if length < 9:
+            return _task_sha1(head + _INT_HEADS[length] + arg.to_bytes(length, "big", signed=True)
+                              + _ZERO_COUNT).hexdigest()
+    parts = [head]
+    append = parts.append
+    for arg in args:
+        kind = type(arg)
+        if kind is int:
+            if -256 <= arg < 1024:
+                append(_SMALL_INTS[arg + 256])
+            else:
+                length = (arg.bit_length() + 8) >> 3
+                append(_INT_HEADS[length] + arg.to_bytes(length, "big", signed=True)
+                       if length < 9 else _encode_int_slow(arg))
+        else:
+            encoder = _ENCODERS.get(kind) or _encoder_for(kind)
+            if encoder is _encode_jug_hash:
+                value = arg.__jug_hash__()
+                if type(value) is not bytes or len(value) != 40:
+                    return None
+                append(_J40 + value)
+            elif encoder in _PLAIN_ENCODERS:
+                append(encoder(arg, None))
+            else:
+                return None
+    append(_COUNTS[0])
+    return _task_sha1(b"".join(parts)).hexdigest()
 
 
 def hash_bytes(data: bytes | bytearray | memoryview) -> bytes:
@@ -281,6 +342,11 @@ def _encode_int_slow(value: int) -> bytes:
 _SMALL_INTS = [_encode_int_slow(i) for i in range(-256, 1024)]
 
 
+# b"i" and the length of an int's bytes, for lengths 0 to 8
+_INT_HEADS = [b"i" + _U64(length) for length in range(9)]
+_ZERO_COUNT = _U64(0)
+
+
 def _encode_int(value: int, memo: HashMemo | None) -> bytes:
     if -256 <= value < 1024:
         return _SMALL_INTS[value + 256]
@@ -312,10 +378,22 @@ def _encode_bytearray(value: bytearray, memo: HashMemo | None) -> bytes:
     return b"B" + _U64(len(value)) + value
 
 
+#: a long sequence's items are encoded and hashed this many at a time
+_SEQUENCE_BATCH = 4096
+
+
 def _sequence_digest(items: list | tuple, memo: HashMemo | None) -> bytes:
     get = _ENCODERS.get
-    parts = [(get(type(item)) or _encoder_for(type(item)))(item, memo) for item in items]
-    return _counted_digest(len(items), parts)
+    if len(items) <= _SEQUENCE_BATCH:
+        parts = [(get(type(item)) or _encoder_for(type(item)))(item, memo) for item in items]
+        return _counted_digest(len(items), parts)
+    # the same bytes, fed to the hasher a batch at a time: the encodings of a
+    # million tasks' hashes would hold 140 MB at once
+    hasher = _sha1(_U64(len(items)), usedforsecurity=False)
+    for start in range(0, len(items), _SEQUENCE_BATCH):
+        hasher.update(b"".join([(get(type(item)) or _encoder_for(type(item)))(item, memo)
+                                for item in items[start:start + _SEQUENCE_BATCH]]))
+    return hasher.digest()
 
 
 def _counted_digest(count: int, parts: list[bytes]) -> bytes:
@@ -710,6 +788,10 @@ _ENCODERS: dict[type, Encoder] = {
     functools.partial: _encode_partial,
     _EmptyCell: lambda cell, memo: b"_",
 }
+
+# Encoders of values that hold nothing else (no memo, no fallback to pickle).
+_PLAIN_ENCODERS = frozenset({_encode_none, _encode_bool, _encode_float, _encode_str,
+                             _encode_bytes})
 
 # Standard-library types encoded canonically but only looked up once their
 # module is loaded (an instance cannot exist before), keeping this import light.

@@ -15,7 +15,7 @@ needed (a 100,000-task chain is fine).
 import functools
 import sys
 
-from jug.context import current_context
+from jug.context import _current, current_context
 from jug.errors import JugError
 
 __all__ = [
@@ -31,6 +31,9 @@ __all__ = [
 ]
 
 _UNLOADED = object()
+_get_context = _current.get
+_getframe = sys._getframe
+_new_object = object.__new__
 
 # Containers this long have their dependency scan memoized by identity: the
 # same big list passed to many tasks is walked once per trace.
@@ -104,24 +107,41 @@ class Task(TaskletMixin):
             )
         self._init_named(f, task_name(f), args, kwargs)
 
-    def _init_named(self, f, name, args, kwargs):
+    def _init_named(self, f, name, args, kwargs, heads=None):
+        # ``heads`` (jug.hash.task_heads(name)) allows the short way to the
+        # key when all arguments are plain values or tasks.  The line is the
+        # caller's caller's (the jugfile calling a TaskGenerator or Task())
+        # when that is the jugfile, else the innermost jugfile frame's.
         self.f = f
         self.args = args
         self.kwargs = kwargs or _NO_KWARGS
         self._name = name
         self._result = _UNLOADED
-        context = current_context()
+        context = _get_context() or current_context()
         self._context = context
         self.stage = context.stage
-        deps = None if kwargs else _simple_dependencies(args)
+        if kwargs:
+            deps = None
+        elif len(args) == 1 and type(args[0]) in _LEAF_TYPES:
+            deps = _NO_DEPENDENCIES  # f(i): _simple_dependencies, inlined
+        else:
+            deps = _simple_dependencies(args)
+        key = None
         if deps is None:
             self._dependencies, self.needs_value = scan_dependencies(
-                (args, kwargs), context.dependency_memo)
+                (args, kwargs) if kwargs else args, context.dependency_memo)
         else:
             self._dependencies, self.needs_value = deps, bool(deps)
-        self.key = self._compute_key(context)
+            if heads is not None and len(args) < len(heads):
+                key = _hashing.plain_task_key(heads[len(args)], args)
+        self.key = self._compute_key(context) if key is None else key
         path = context.source_path
-        self.line = 0 if path is None else jugfile_line(path)
+        if path is None:
+            self.line = 0
+        else:
+            frame = _getframe(2)
+            self.line = (frame.f_lineno if frame.f_code.co_filename == path
+                         else jugfile_line(path))
         context.register(self)
 
     @classmethod
@@ -466,6 +486,12 @@ def scan_dependencies(obj, memo):
     with ``__jug_dependencies__``, with an explicit stack.  ``memo`` maps
     ``id(container)`` to the answer for long containers already walked, so a
     big list passed to many tasks is walked once."""
+    kind = type(obj)
+    if ((kind is list or kind is tuple) and obj and type(obj[0]) is Task
+            and all(type(item) is Task for item in obj)):
+        # a list made only of tasks (the reduce of a map): each once, in order
+        # (a plain Task hashes by identity)
+        return list(dict.fromkeys(obj)), True
     found = {}
     needs_value = False
     stack = [obj]
@@ -482,8 +508,11 @@ def scan_dependencies(obj, memo):
                 if entry is None:
                     entry = (item, *scan_dependencies(item, memo))
                     memo[id(item)] = entry
-                for dep in entry[1]:
-                    found.setdefault(id(dep), dep)
+                if not found and not stack and entry[1]:
+                    # the last thing left is this container: its answer, as is
+                    # (the arguments of the reduce of a million tasks)
+                    return entry[1], True
+                found.update(zip(map(id, entry[1]), entry[1]))
                 needs_value = needs_value or entry[2]
                 continue
             values = item.values() if isinstance(item, dict) else item
@@ -577,12 +606,16 @@ class TaskGenerator:
                  and getattr(f, "__name__", None) not in (None, "<lambda>"))
         self._plain = f if plain else None
         self._task_name = task_name(f) if plain else None
+        self._heads = None  # jug.hash.task_heads(self._task_name), on the first call
 
     def __call__(self, *args, **kwargs):
         f = self.f
         if f is self._plain:
-            task = Task.__new__(Task)
-            task._init_named(f, self._task_name, args, kwargs)
+            heads = self._heads
+            if heads is None:
+                heads = self._heads = (_hashing or _import_hashing()).task_heads(self._task_name)
+            task = _new_object(Task)
+            task._init_named(f, self._task_name, args, kwargs, heads)
             return task
         return Task(f, *args, **kwargs)
 

@@ -552,3 +552,40 @@ def test_reverse_edges_computed_or_given_are_the_same():
                       array("i", [0, 1, 3, 3, 3]), array("i", [2, 2, 3]))
     assert [list(given.dependents(i)) for i in range(4)] == [[2], [2, 3], [], []]
     assert given.index_of("d" * 40) == 3 and given.index_of("e" * 40) is None
+
+
+def test_build_graph_keeps_the_first_of_tasks_created_twice_and_refuses_unknown_dependencies():
+    import pytest
+
+    from jug import TaskGenerator
+    from jug.compiler.trace import _build_graph_deduplicating, build_graph
+    from jug.context import JugContext, using_context
+    from jug.errors import GraphError
+
+    @TaskGenerator
+    def f(*args):
+        return args
+
+    with using_context(JugContext()) as context:
+        a, b = f(1), f(2)
+        c = f(a, b, a)
+        d = f([b, c], "x")
+    graph, tasks = build_graph(context.tasks)  # the comprehension way
+    same, _ = _build_graph_deduplicating(tuple(context.tasks))  # the loop
+    for built in (graph, same):
+        assert list(built.hashes) == [t.key for t in (a, b, c, d)]
+        assert [list(built.dependencies(i)) for i in range(4)] == [[], [], [0, 1], [1, 2]]
+        assert list(built.stages) == [0] * 4 and list(built.names) == [f"{__name__}.f"]
+    assert tasks == (a, b, c, d)
+
+    with using_context(JugContext()) as context:
+        a, again, b = f(1), f(1), f(a)
+    graph, tasks = build_graph(context.tasks)
+    assert tasks == (a, b) and [list(graph.dependencies(i)) for i in range(2)] == [[], [0]]
+
+    with using_context(JugContext()) as context:
+        a = f(1)
+        b = f(a)
+        context.tasks.remove(a)  # b's dependency is not in the graph
+    with pytest.raises(GraphError, match="never created"):
+        build_graph(context.tasks)

@@ -770,3 +770,31 @@ def test_digests_do_not_depend_on_the_hash_seed():
     words = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"}
     assert lines[1] == hash_one(words).decode()
     assert len(set(lines[1:])) == 6
+
+
+def test_the_short_way_to_a_plain_task_key_gives_the_same_digest():
+    # jug.hash.plain_task_key is what TaskGenerator calls for plain
+    # arguments: it must agree with hash_task byte for byte, and decline
+    # (None) what it does not encode
+    from jug import TaskGenerator
+    from jug.context import JugContext, using_context
+    from jug.hash import hash_task, plain_task_key, task_heads
+
+    @TaskGenerator
+    def f(*args):
+        return args
+
+    with using_context(JugContext()):
+        dep = f(1)
+        values = [0, 1, -1, -256, -257, 1023, 1024, 2**31, -2**63, 2**63, 2**200, -2**200,
+                  0.0, -0.0, 1.5, float("nan"), float("inf"), "", "é\udc80", None, True, False,
+                  b"", b"\x00bytes", dep]
+        heads = task_heads("m.f")
+        for value in values:
+            for args in [(value,), (value, value), (7, value, "x")]:
+                assert plain_task_key(heads[len(args)], args) == hash_task("m.f", args, {}).decode()
+        for declined in [[1], (1,), {1: 2}, 1j, bytearray(b"x"), range(3), object()]:
+            assert plain_task_key(heads[1], (declined,)) is None
+        # and tasks made through it have the general path's keys
+        for value in values:
+            assert f(value).key == hash_task(f"{__name__}.f", (value,), {}).decode()

@@ -13,6 +13,7 @@ command traces again, as the original jug does, and says why.
 """
 
 import dataclasses
+import gc
 import os
 import sys
 import time
@@ -23,8 +24,9 @@ from jug.compiler.freshness import (PYTHON_VERSION, check_inputs, check_stats,
                                     record_observations, user_modules)
 from jug.compiler.index import (Candidate, add_candidate, candidate_blob_name, index_name,
                                 read_index)
-from jug.compiler.manifest import (BLOB_READS, FORMAT_VERSION, Manifest, ManifestHeader,
-                                   PayloadError, Question, chunk_tasks, decode_manifest,
+from jug.compiler.manifest import (BLOB_READS, FORMAT_VERSION, BackgroundBlobs, Manifest,
+                                   ManifestHeader, PayloadError, Question, chunk_tasks,
+                                   decode_manifest,
                                    encode_manifest, encode_payload, manifest_key,
                                    payload_blob_name, store_hash_chunks,
                                    store_hash_index)
@@ -52,6 +54,13 @@ class CompileResult:
 def compile_jugfile(jugfile, store, argv=None):
     """Trace ``jugfile`` and save its manifest in ``store`` (a volatile
     trace's manifest is not saved: its index entry says it is volatile)."""
+    from jug.compiler.trace import frozen_gc
+
+    with frozen_gc():  # the trace's objects stay alive until the end
+        return _compile(jugfile, store, argv)
+
+
+def _compile(jugfile, store, argv):
     from jug.compiler.observe import Observer
     from jug.compiler.replay import ProcessSnapshot
     from jug.compiler.trace import trace_jugfile
@@ -76,12 +85,24 @@ def compile_jugfile(jugfile, store, argv=None):
     replay, payload = process_changes(trace, modules)
     payload_name, payload_error, payload_bytes = None, None, 0
     chunk_size = chunk_tasks()
+    blobs = BackgroundBlobs(store)  # the chunks, written while the rest is computed
+    try:
+        return _write_manifest(jugfile, store, argv, blobs, trace, graph, observed, questions,
+                               replay, payload, modules, jugfile_hooks, chunk_size, started)
+    except BaseException:
+        blobs.close(quiet=True)  # this error, not a later one of the writer
+        raise
+
+
+def _write_manifest(jugfile, store, argv, blobs, trace, graph, observed, questions, replay,
+                    payload, modules, jugfile_hooks, chunk_size, started):
+    payload_name, payload_error, payload_bytes = None, None, 0
     # A volatile trace is run by every command itself; when workers run the
     # top level, they read no payload.
     if not observed.volatile and not replay.runs_top_level:
         try:
             encoded = encode_payload(trace.module, trace.tasks, graph, modules, jugfile_hooks,
-                                     payload, store=store,
+                                     payload, store=blobs,
                                      shared=trace.context.hash_memo.shared_objects(),
                                      chunk_size=chunk_size)
         except PayloadError as error:
@@ -91,9 +112,16 @@ def compile_jugfile(jugfile, store, argv=None):
                                          top_level=encoded.top_level)
             if not encoded.top_level:
                 payload_name = payload_blob_name(encoded.data)
-                if store.blob_info(payload_name) is None:
-                    store.put_blob(payload_name, encoded.data)
+                if blobs.blob_info(payload_name) is None:
+                    blobs.put_blob(payload_name, encoded.data)
                 payload_bytes = encoded.stored
+    # What is left to write needs no hash lookups: drop the {hash: index}
+    # dict (about 60 MB at a million tasks) before the peak of a compile,
+    # the reverse edges.  The payload's picklers hold it, and classes are
+    # in reference cycles: they go at a collection (a quick one: the
+    # trace's objects are frozen).
+    graph.forget_index()
+    gc.collect()
     env = environment_fingerprint(argv)
     header = ManifestHeader(
         version=FORMAT_VERSION, jug_version=env["jug"], python=env["python"],
@@ -106,10 +134,11 @@ def compile_jugfile(jugfile, store, argv=None):
         replay=replay,
     )
     lines = array("i", [task.line for task in trace.tasks])
-    hash_chunks, hash_bytes = ([], 0) if header.volatile else store_hash_chunks(store, graph, chunk_size)
+    hash_chunks, hash_bytes = ([], 0) if header.volatile else store_hash_chunks(blobs, graph, chunk_size)
     hash_index, index_bytes = ((None, 0) if header.volatile
-                               else store_hash_index(store, graph, chunk_size))
+                               else store_hash_index(blobs, graph, chunk_size))
     data = encode_manifest(header, graph, lines, hash_chunks, chunk_size, hash_index)
+    blobs.close()  # the manifest refers to them: they are stored first
     blob_name = None if header.volatile else candidate_blob_name(jugfile, argv, data)
     if blob_name is not None and store.blob_info(blob_name) is None:
         store.put_blob(blob_name, data)

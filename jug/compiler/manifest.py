@@ -62,7 +62,9 @@ stage 0 after a barrier) keep their names and are not written again.
 
 import dataclasses
 import io
+import itertools
 import json
+import operator
 import os
 import pickle
 import struct
@@ -76,7 +78,7 @@ from jug.errors import JugError, ManifestError
 from jug.graph import Digests, TaskGraph
 
 MAGIC = b"JUGMANIF"
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 _PREFIX = struct.Struct("<8sII")
 _SECTIONS = ("name_ids", "stages", "dep_indptr", "dep_indices", "rev_indptr",
              "rev_indices", "lines")
@@ -144,6 +146,65 @@ def put_named_blob(store, prefix, data, durable=True):
     if store.blob_info(name) is None:
         store.put_blob(name, data, durable=durable)
     return name
+
+
+class BackgroundBlobs:
+    """``store`` for writing blobs, each written by one thread in the order
+    given while the caller goes on: a durable write waits for the disk
+    (two fsyncs per blob on a file store, about 250 blobs at a million
+    tasks) and releases the interpreter meanwhile.  ``blob_info`` answers
+    for the blobs queued as if written; anything else is the store's.
+    :meth:`close` (before writing what refers to the blobs) waits for them
+    and raises the first error a write met."""
+
+    _QUEUED = (0, 0)  # what blob_info says of a blob queued here
+
+    def __init__(self, store, depth=16):
+        import queue
+        import threading
+
+        self.store = store
+        self._queue = queue.Queue(maxsize=depth)  # bounded: at most that many blobs held
+        self._queued = set()
+        self._error = None
+        self._thread = threading.Thread(target=self._write, name="jug-blob-writer", daemon=True)
+        self._thread.start()
+
+    def _write(self):
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._error is None:
+                try:
+                    name, data, durable = item
+                    self.store.put_blob(name, data, durable=durable)
+                except BaseException as error:  # noqa: BLE001 - raised by close()
+                    self._error = error
+
+    def blob_info(self, name):
+        if name in self._queued:
+            return self._QUEUED
+        return self.store.blob_info(name)
+
+    def put_blob(self, name, data, durable=True):
+        if self._error is not None:
+            self.close()
+        self._queued.add(name)
+        self._queue.put((name, data, durable))
+
+    def close(self, quiet=False):
+        """Wait until every blob is written; raise the first error (unless
+        ``quiet``)."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        error, self._error = self._error, None
+        if error is not None and not quiet:
+            raise error
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
 
 
 def manifest_key(jugfile, argv):
@@ -715,6 +776,14 @@ def _task_list(kind, indices):
     raise ManifestError("a task list was unpickled outside a manifest payload")
 
 
+def _task_list_value(kind, indices):
+    """Stands for a list (``kind`` "l") or tuple ("t") made only of tasks
+    anywhere but in a row's arguments (module data, shared arguments),
+    given by their graph indices as int32 bytes; the payload's unpickler
+    resolves it to the list (or tuple) of their stubs at once."""
+    raise ManifestError("a task list was unpickled outside a manifest payload")
+
+
 def _shared_reference(index):
     """Stands for shared argument ``index`` (a ``shared-`` blob); resolved
     by the payload's unpickler."""
@@ -772,6 +841,65 @@ def _reduce_code(code):
                               else arg for arg in args)
 
 
+_KEY = operator.attrgetter("key")
+_F, _ARGS, _KWARGS = (operator.attrgetter(name) for name in ("f", "args", "kwargs"))
+_NEEDS_VALUE = operator.attrgetter("needs_value")
+
+
+def _task_indices(items, index_of_hash, all_tasks=None):
+    """The ``array('i')`` of the graph indices of the tasks ``items``, or
+    None when one is not in the graph.  A run of consecutive tasks of
+    ``all_tasks`` (aligned with the graph: the reduce of a map) is
+    recognised by identity, without a lookup per task."""
+    first = index_of_hash.get(items[0].key)
+    if (first is not None and all_tasks is not None and first + len(items) <= len(all_tasks)
+            and all(map(operator.is_, items, itertools.islice(all_tasks, first,
+                                                              first + len(items))))):
+        return array("i", range(first, first + len(items)))
+    found = list(map(index_of_hash.get, map(_KEY, items)))
+    return None if None in found else array("i", found)
+
+
+class _TaskListValue(_TaskList):
+    """A list or tuple made only of tasks outside a row's arguments (module
+    data, a shared argument), pickled as one array of indices and decoded
+    as the list of their stubs (:func:`_task_list_value`)."""
+
+    __slots__ = ()
+
+
+def _task_lists(values, index_of_hash, all_tasks=None):
+    """``values`` (a dict) with each list or tuple made only of (at least
+    two) tasks of the graph replaced by a :class:`_TaskListValue` (one
+    per object, so that one list under two names stays one list): the C
+    pickler calls no Python code for lists, and a million tasks would be a
+    million reductions."""
+    from jug.task import Task
+
+    made, out = {}, {}
+    for name, value in values.items():
+        kind = type(value)
+        if ((kind is list or kind is tuple) and len(value) >= 2 and type(value[0]) is Task
+                and all(type(item) is Task for item in value)):
+            replacement = made.get(id(value))
+            if replacement is None:
+                indices = _task_indices(value, index_of_hash, all_tasks)
+                if indices is not None:
+                    replacement = made[id(value)] = _TaskListValue(
+                        "l" if kind is list else "t", indices)
+            if replacement is not None:
+                value = replacement
+        out[name] = value
+    return out
+
+
+
+def _reduce_task_list(tasks):
+    """A :class:`_TaskList` or :class:`_TaskListValue`, for the pickler."""
+    return (_task_list_value if type(tasks) is _TaskListValue else _task_list,
+            (tasks.kind, _int32_bytes(tasks.indices)))
+
+
 class _PayloadPickler:
     """cloudpickle with tasks replaced by their graph index, and the carried
     modules (the jugfile's and the user's) pickled whole, their functions
@@ -810,7 +938,7 @@ class _PayloadPickler:
         lazy = lazy or {}
         shared_ids = shared_ids or {}
         by_name = standalone or chunk
-        tabled = (Task, _TaskList, _SharedArgument)
+        tabled = (Task, _TaskList, _SharedArgument, _TaskListValue)
 
         def _by_name(obj):
             reduced = replay.by_name(obj, carried_names)
@@ -825,16 +953,14 @@ class _PayloadPickler:
                     f"task {task.name} is referenced but is not part of the graph")
             return _task_reference, (index,)
 
-        def reduce_task_list(tasks):
-            return _task_list, (tasks.kind, _int32_bytes(tasks.indices))
-
         def reduce_shared(shared):
             return _shared_reference, (shared.index,)
 
         class Pickler(cloudpickle.CloudPickler):
             # read by the C pickler when it is created, so set on the class
             dispatch_table = collections.ChainMap(
-                {Task: reduce_task, _TaskList: reduce_task_list, _SharedArgument: reduce_shared,
+                {Task: reduce_task, _TaskList: _reduce_task_list, _SharedArgument: reduce_shared,
+                 _TaskListValue: _reduce_task_list,
                  types.CodeType: _reduce_code},
                 cloudpickle.CloudPickler.dispatch_table)
 
@@ -926,13 +1052,14 @@ def encode_payload(module, tasks, graph, local_modules, hooks, settings=(), *, s
         chunk_names, total = [], 0
         for start in range(0, len(tasks), chunk_size):
             rows = _payload_rows(tasks[start:start + chunk_size], functions, function_index,
-                                 index_of_hash, shared, shared_slots, shared_objects)
+                                 index_of_hash, shared, shared_slots, shared_objects, tasks)
             data = _dumps(pickler, rows, tasks[start:start + chunk_size], index_of_hash)
             chunk_names.append(put_named_blob(store, "rows", data))
             total += len(data)
         shared_names = []
         for obj in shared_objects:
-            data = _dumps(pickler, obj, tasks, index_of_hash)
+            data = _dumps(pickler, _task_lists({0: obj}, index_of_hash, tasks)[0], tasks,
+                          index_of_hash)
             shared_names.append(put_named_blob(store, "shared", data))
             total += len(data)
         payload = Payload(module.__name__, tuple(carried), tuple(functions), tuple(hooks),
@@ -1017,30 +1144,43 @@ def _lazy_attributes(carried, used, tasks, index_of_hash, store, shared_ids):
     from jug.compiler.replay import lazy_candidates
     from jug.hash import MEMO_MIN_ITEMS
 
-    argument_ids = set()
-    add = argument_ids.add
-    for task in tasks:
-        for value in (*task.args, *task.kwargs.values()):
-            kind = type(value)
-            if not ((kind is list or kind is tuple or kind is dict)
-                    and len(value) >= MEMO_MIN_ITEMS):
-                add(id(value))
-    argument_ids.difference_update(shared_ids)
+    per_module = [(module, lazy_candidates(module, used, ())) for module in carried]
+    # a candidate that is a task's argument (other than a large collection)
+    # stays with the module: look for those among the arguments only
+    small = {id(value) for _, candidates in per_module for value in candidates.values()
+             if not (type(value) in (list, tuple, dict) and len(value) >= MEMO_MIN_ITEMS)}
+    small.difference_update(shared_ids)
+    arguments = set()
+    if small:
+        for start in range(0, len(tasks), 8192):
+            chunk = tasks[start:start + 8192]
+            arguments |= small.intersection(map(id, itertools.chain.from_iterable(
+                map(_ARGS, chunk))))
+            for task in filter(_KWARGS, chunk):
+                arguments |= small.intersection(map(id, task.kwargs.values()))
     lazy, stored = {}, 0
-    for module in carried:
-        candidates = lazy_candidates(module, used, argument_ids)
-        kept = {}
-        for name, value in candidates.items():
-            try:
-                _PayloadPickler(index_of_hash, carried, standalone=True).dumps(value)
-            except Exception:  # noqa: BLE001 - then it travels with the module
+    for module, candidates in per_module:
+        candidates = {name: value for name, value in candidates.items()
+                      if id(value) not in arguments}
+        if not candidates:
+            continue
+        pickler = _PayloadPickler(index_of_hash, carried, standalone=True, shared_ids=shared_ids)
+        try:
+            data = pickler.dumps(_task_lists(candidates, index_of_hash, tasks))
+        except Exception:  # noqa: BLE001 - keep those that pickle on their own
+            kept = {}
+            for name, value in candidates.items():
+                try:
+                    _PayloadPickler(index_of_hash, carried, standalone=True).dumps(value)
+                except Exception:  # noqa: BLE001 - then it travels with the module
+                    continue
+                kept[name] = value
+            if not kept:
                 continue
-            kept[name] = value
-        if kept:
-            data = _PayloadPickler(index_of_hash, carried, standalone=True,
-                                   shared_ids=shared_ids).dumps(kept)
-            lazy[module.__name__] = (tuple(kept), put_named_blob(store, "lazy", data))
-            stored += len(data)
+            data = pickler.dumps(_task_lists(kept, index_of_hash, tasks))
+            candidates = kept
+        lazy[module.__name__] = (tuple(candidates), put_named_blob(store, "lazy", data))
+        stored += len(data)
     return lazy, stored
 
 
@@ -1081,7 +1221,7 @@ def _carried_functions(carried, task_functions):
 
 
 def _payload_rows(tasks, functions, function_index, index_of_hash, shared, shared_slots,
-                  shared_objects):
+                  shared_objects, all_tasks=None):
     """The payload rows of ``tasks``: ``(function index, args, kwargs,
     needs_value, refs)`` where the positional arguments that are tasks are
     None in ``args`` and given in ``refs`` as ``(position, task index, ...)``
@@ -1089,6 +1229,16 @@ def _payload_rows(tasks, functions, function_index, index_of_hash, shared, share
     :class:`_TaskList`, and ``shared`` arguments a :class:`_SharedArgument`."""
     from jug.task import Task
 
+    first = tasks[0].f if tasks else None
+    if (tasks and not shared and not any(map(_NEEDS_VALUE, tasks))
+            and all(map(operator.is_, map(_F, tasks), itertools.repeat(first)))):
+        # one function, no task among the arguments (the map of a map-reduce)
+        index = function_index.get(id(first))
+        if index is None:
+            index = function_index[id(first)] = len(functions)
+            functions.append(first)
+        return list(zip(itertools.repeat(index), map(_ARGS, tasks), map(_KWARGS, tasks),
+                        itertools.repeat(False), itertools.repeat(())))
     rows = []
     append = rows.append
     for task in tasks:
@@ -1100,7 +1250,7 @@ def _payload_rows(tasks, functions, function_index, index_of_hash, shared, share
         args, kwargs, refs = task.args, task.kwargs, ()
         if task.needs_value or shared:
             args, refs = _row_arguments(args, index_of_hash, shared, shared_slots,
-                                        shared_objects, Task)
+                                        shared_objects, Task, all_tasks)
             if kwargs and shared:
                 kwargs = {name: _shared_slot(value, shared, shared_slots, shared_objects)
                           for name, value in kwargs.items()}
@@ -1108,7 +1258,8 @@ def _payload_rows(tasks, functions, function_index, index_of_hash, shared, share
     return rows
 
 
-def _row_arguments(args, index_of_hash, shared, shared_slots, shared_objects, task_type):
+def _row_arguments(args, index_of_hash, shared, shared_slots, shared_objects, task_type,
+                   all_tasks=None):
     refs = []
     converted = None
     for position, arg in enumerate(args):
@@ -1121,8 +1272,10 @@ def _row_arguments(args, index_of_hash, shared, shared_slots, shared_objects, ta
             replacement = _shared_slot(arg, shared, shared_slots, shared_objects)
         elif (kind is list or kind is tuple) and len(arg) >= 2 and type(arg[0]) is task_type:
             if all(type(item) is task_type for item in arg):
-                replacement = _TaskList("l" if kind is list else "t",
-                                        array("i", [index_of_hash[item.key] for item in arg]))
+                indices = _task_indices(arg, index_of_hash, all_tasks)
+                if indices is None:  # KeyError: not in the graph
+                    indices = array("i", list(map(index_of_hash.__getitem__, map(_KEY, arg))))
+                replacement = _TaskList("l" if kind is list else "t", indices)
         if replacement is not arg:
             if converted is None:
                 converted = list(args)
@@ -1310,7 +1463,11 @@ class _PayloadUnpickler:
             # a stub per element of the reduce's list of a million tasks
             return _PendingTasks(kind, indices)
 
+        def task_list_value(kind, indices):
+            return _PendingTasks(kind, indices).resolve(stubs)
+
         resolved = {"_task_reference": stubs.__getitem__, "_task_list": task_list,
+                    "_task_list_value": task_list_value,
                     "_shared_reference": lambda index: owner.rows.shared_argument(index)}
 
         class Unpickler(pickle.Unpickler):

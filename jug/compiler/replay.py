@@ -781,8 +781,12 @@ class LazyAttributes:
 
                 class Unpickler(pickle.Unpickler):
                     def find_class(self, module, attribute):
-                        if attribute == "_task_reference" and module == "jug.compiler.manifest":
+                        if module == "jug.compiler.manifest" and attribute == "_task_reference":
                             return stubs.__getitem__
+                        if module == "jug.compiler.manifest" and attribute == "_task_list_value":
+                            from jug.compiler.manifest import _PendingTasks
+
+                            return lambda kind, indices: _PendingTasks(kind, indices).resolve(stubs)
                         return super().find_class(module, attribute)
 
                 self.values = Unpickler(io.BytesIO(data)).load()

@@ -9,7 +9,9 @@ unmet ``barrier()``/``bvalue()``.  The result is a :class:`Trace`: the
 module, and the questions the trace asked the store.
 """
 
+import contextlib
 import dataclasses
+import gc
 import os
 import sys
 import types
@@ -111,16 +113,65 @@ def trace_jugfile(jugfile, store, argv=None, persistent=False, context=None, run
     context.source_path = code.co_filename
     from jug.barrier import BarrierError
 
-    if persistent:
-        set_context(context)
-        _run_module(code, module, jugfile, BarrierError)
-    else:
-        with using_context(context):
-            _run_module(code, module, jugfile, BarrierError)
-    graph, tasks = build_graph(context.tasks)
+    with frozen_gc():
+        context.freeze_every = _FREEZE_EVERY
+        try:
+            if persistent:
+                set_context(context)
+                _run_module(code, module, jugfile, BarrierError)
+            else:
+                with using_context(context):
+                    _run_module(code, module, jugfile, BarrierError)
+        finally:
+            context.freeze_every = 0
+        graph, tasks = build_graph(context.tasks)
+        refreeze()
     return Trace(jugfile=jugfile, module=module, graph=graph, tasks=tasks,
                  context=context, stopped_at=context.stopped_at, before=before,
                  baseline=baseline)
+
+
+#: tasks between two freezes of the garbage collector's objects during a trace
+_FREEZE_EVERY = 1 << 12
+#: the collector's first threshold while frozen_gc runs: more objects than
+#: _FREEZE_EVERY tasks usually make, so that they are frozen before the
+#: collector looks at them
+_YOUNG_THRESHOLD = 100_000
+_frozen = []  # the thresholds to restore, one per frozen_gc block running (they nest)
+
+
+@contextlib.contextmanager
+def frozen_gc():
+    """Keep what the cyclic garbage collector tracks now (and, through
+    ``JugContext.freeze_every`` and :func:`refreeze`, the tasks and graph
+    made since) out of its collections until the block ends.
+
+    A million tasks stay alive during a trace: every collection of the
+    oldest generation visited all of them, and every container holding
+    them (1.5 s of the payload's 2 s at a million tasks), and young
+    collections visited each task twice.  Nothing is freed later than it
+    would be after the block (``gc.unfreeze`` puts the objects back), and
+    what has no reference cycle is freed at once as always; cyclic garbage
+    the jugfile makes waits for the end of the trace."""
+    _frozen.append(gc.get_threshold())
+    if len(_frozen) == 1:
+        threshold = _frozen[0]
+        gc.set_threshold(max(threshold[0], _YOUNG_THRESHOLD), *threshold[1:])
+    gc.freeze()
+    try:
+        yield
+    finally:
+        threshold = _frozen.pop()
+        if not _frozen:
+            gc.unfreeze()
+            gc.set_threshold(*threshold)
+
+
+def refreeze():
+    """Freeze what the collector tracks now, inside a :func:`frozen_gc`
+    block (the objects made since it began are then left alone too)."""
+    if _frozen:
+        gc.freeze()
 
 
 def _run_module(code, module, jugfile, barrier_error):
@@ -154,7 +205,70 @@ def jugfile_runtime_error(jugfile, error):
 
 def build_graph(tasks):
     """The TaskGraph of ``tasks`` (creation order) and the de-duplicated task
-    objects aligned with it.  Tasks with the same hash are one task."""
+    objects aligned with it.  Tasks with the same hash are one task.
+
+    One pass per column, each a comprehension (a million tasks are a
+    million iterations of each), when no task was created twice (the
+    common case); :func:`_build_graph_deduplicating` otherwise."""
+    from array import array
+    from itertools import accumulate, islice
+    from operator import attrgetter, is_, lt
+
+    from jug.graph import TaskGraph
+    from jug.task import Task
+
+    tasks = tasks if type(tasks) is tuple else tuple(tasks)
+    hashes = list(map(attrgetter("key"), tasks))
+    index = dict(zip(hashes, range(len(hashes))))
+    if len(index) != len(hashes):
+        return _build_graph_deduplicating(tasks)
+    plain = all(type(task) is Task for task in tasks)
+    name_table = {}
+    names_of = list(map(attrgetter("_name" if plain else "name"), tasks))
+    name_ids = array("i", [name_table.setdefault(name, len(name_table)) for name in names_of])
+    del names_of
+    stages = array("i", list(map(attrgetter("stage"), tasks)))
+    find = index.get
+    get_key = attrgetter("key")
+    dep_indices = array("i")
+    counts = array("i", bytes(4 * len(tasks)))  # dependencies per task
+    for position, task in enumerate(tasks):
+        deps = task._dependencies if plain else list(task.dependencies())
+        if not deps:
+            continue
+        first = find(deps[0].key)
+        if (first is not None and first + len(deps) <= position
+                and all(map(is_, deps, islice(tasks, first, first + len(deps))))):
+            # a run of consecutive tasks (the reduce of a map): no lookup each
+            dep_indices.extend(range(first, first + len(deps)))
+            counts[position] = len(deps)
+            continue
+        found = list(map(find, map(get_key, deps)))
+        if None in found or max(found) >= position:  # not created before it
+            _missing_dependency(task, deps, found, position)
+        if len(found) > 1 and not all(map(lt, found, islice(found, 1, None))):
+            found = sorted(set(found))  # not already increasing
+        dep_indices.extend(found)
+        counts[position] = len(found)
+    dep_indptr = array("i", [0])
+    dep_indptr.extend(accumulate(counts))
+    graph = TaskGraph(hashes, list(name_table), name_ids, stages, dep_indptr, dep_indices,
+                      index=index)
+    return graph, tasks
+
+
+def _missing_dependency(task, deps, found, position):
+    from jug.errors import GraphError
+
+    dep = next(dep for dep, i in zip(deps, found) if i is None or i >= position)
+    raise GraphError(
+        f"task {task.name} depends on a task ({dep.name}, hash "
+        f"{dep.key}) that was never created in this jugfile; a "
+        "common cause is changing a task's argument after creating the task")
+
+
+def _build_graph_deduplicating(tasks):
+    """:func:`build_graph` when some task was created twice: the first is kept."""
     from jug.errors import GraphError
     from jug.graph import TaskGraphBuilder
 

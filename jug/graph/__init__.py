@@ -201,6 +201,11 @@ class TaskGraph:
             self._index = {h: i for i, h in enumerate(self.hashes)}
         return self._index
 
+    def forget_index(self):
+        """Drop the ``{hash: index}`` dict (built again on first use): at a
+        million tasks it holds about 60 MB."""
+        self._index = None
+
     def dependencies(self, i):
         return self.dep_indices[self.dep_indptr[i]:self.dep_indptr[i + 1]]
 
