@@ -35,6 +35,9 @@ The markup is described for writers in docs/CONTRIBUTING-docs.md; in short:
   next console block with ARGS appended (before a trailing ``# comment``):
   for commands that take minutes, run with ``--dry-run`` (what they print
   then is compared).
+  ``<!-- docs-check: without PROGRAM... -->`` runs the next console block
+  with a ``PATH`` on which the PROGRAMs are not found (``dot``: a machine
+  without Graphviz).
   ``<!-- docs-check: background PORT ENVVAR -->``: the last command of the
   next console block is a server that runs until Ctrl-C.  It is started in
   the background with ENVVAR set to a free port, the check waits until it
@@ -466,6 +469,10 @@ def check_page(path, workdir, programs=None, show=False):
                         raise DocsCheckError(f"{block.where}: write `background PORT ENVVAR` (the "
                                              "port the page shows, the variable that sets it)")
                     pending = block
+                elif verb == "without":
+                    if not rest.split():
+                        raise DocsCheckError(f"{block.where}: write `without PROGRAM...`")
+                    pending = block
                 elif verb == "stop":
                     session.stop_server(check=not show)
                 else:
@@ -514,8 +521,14 @@ def check_block(block, session, directive=("", ""), show=False):
             commands = [dataclasses.replace(command, run=with_arguments(command.command, arguments))
                         for command in commands]
         server = commands.pop() if verb == "background" else None
-        for command in commands:
-            check_command(block, command, session, show)
+        path = session.env["PATH"]
+        if verb == "without":
+            session.env["PATH"] = path_without(rest.split(), path, session.workdir)
+        try:
+            for command in commands:
+                check_command(block, command, session, show)
+        finally:
+            session.env["PATH"] = path
         if server is not None:
             shown_port, variable = rest.split()
             if not any(line.strip() and line.strip() != "..." for line in server.expected):
@@ -530,6 +543,26 @@ def check_block(block, session, directive=("", ""), show=False):
                       f"{session.server.output()}")
         return 1
     return 0
+
+
+def path_without(programs, path, workdir):
+    """A ``PATH`` on which the commands of ``path`` are found but ``programs``
+    are not: one directory of links to all the others."""
+    target = os.path.join(workdir, ".without-" + "-".join(programs))
+    if not os.path.isdir(target):
+        os.makedirs(target)
+        for directory in path.split(os.pathsep):
+            try:
+                names = os.listdir(directory)
+            except OSError:
+                continue
+            for name in names:
+                source = os.path.join(directory, name)
+                link = os.path.join(target, name)
+                if (name not in programs and not os.path.lexists(link)
+                        and os.path.isfile(source) and os.access(source, os.X_OK)):
+                    os.symlink(source, link)
+    return target
 
 
 def with_arguments(command, arguments):

@@ -156,6 +156,22 @@ run --dry-run
         check_page(path, work)
 
 
+def test_without_hides_a_program_for_one_block(tmp_path):
+    path, work = _page(tmp_path, f"""
+<!-- docs-check: without sh -->
+{FENCE}console
+$ ls / > /dev/null && jug --version > /dev/null && (command -v sh || echo no sh)
+no sh
+{FENCE}
+
+{FENCE}console
+$ command -v sh > /dev/null && echo sh again
+sh again
+{FENCE}
+""")
+    assert check_page(path, work) == 2
+
+
 FAKE_SERVER = """\
 import http.server, os, sys
 class Hello(http.server.BaseHTTPRequestHandler):
