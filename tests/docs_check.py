@@ -41,7 +41,8 @@ The markup is described for writers in docs/CONTRIBUTING-docs.md; in short:
   ``<!-- docs-check: background PORT ENVVAR -->``: the last command of the
   next console block is a server that runs until Ctrl-C.  It is started in
   the background with ENVVAR set to a free port, the check waits until it
-  has printed what the block shows below it, and it runs while the blocks
+  has printed what the block shows below it and answers HTTP requests on
+  the port, and it runs while the blocks
   that follow are checked, until ``<!-- docs-check: stop -->``, the next
   server or the end of the page; then it gets SIGINT (Ctrl-C) and must exit
   0.  Meanwhile ``:PORT`` in commands means the free port, and the free
@@ -356,6 +357,29 @@ class Server:
                 raise DocsCheckError(f"{self.where}: `{self.command.command}` (a server) {what}; "
                                      f"it printed:\n{_diff(self.command.expected, self.output())}")
             time.sleep(0.1)
+        while not self.answers():
+            status = self.process.poll()
+            if status is not None or time.monotonic() > deadline:
+                self.kill()
+                what = f"exited {status} before it answered" if status is not None else \
+                    "does not answer"
+                raise DocsCheckError(f"{self.where}: `{self.command.command}` (a server) printed "
+                                     f"what the page shows, but {what} on port {self.port}:\n"
+                                     f"{self.output()}")
+            time.sleep(0.1)
+
+    def answers(self):
+        """Does it answer an HTTP request (whatever the status)?"""
+        import urllib.error
+        import urllib.request
+
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=5).close()
+        except urllib.error.HTTPError:
+            return True
+        except (OSError, ValueError):
+            return False
+        return True
 
     def stop(self, check=True):
         """SIGINT to its process group, as Ctrl-C in a terminal does."""
