@@ -42,17 +42,18 @@ The markup is described for writers in docs/CONTRIBUTING-docs.md; in short:
   next console block is a server that runs until Ctrl-C.  It is started in
   the background with ENVVAR set to a free port, the check waits until it
   has printed what the block shows below it and answers HTTP requests on
-  the port, and it runs while the blocks
-  that follow are checked, until ``<!-- docs-check: stop -->``, the next
-  server or the end of the page; then it gets SIGINT (Ctrl-C) and must exit
-  0.  Meanwhile ``:PORT`` in commands means the free port, and the free
-  port in what commands print is shown as ``:PORT``.
+  the port, and it runs while the blocks that follow are checked, until
+  ``<!-- docs-check: stop -->``, the next server or the end of the page;
+  then it gets SIGINT (Ctrl-C) and must exit 0.  Meanwhile ``:PORT`` in
+  commands means the free port, and the free port in what commands print
+  is shown as ``:PORT``.
 
 Every page starts in a fresh temporary directory holding a copy of the
 repository's ``examples/`` and ``benchmarks/`` (so ``cd examples/primes``
-and ``python benchmarks/run.py`` work as in a checkout), with ``HOME`` pointing to an empty directory (no personal jugrc),
-``COLUMNS=80``, and ``jug``/``python`` on ``PATH`` being this checkout's jug
-and the interpreter running the tests.
+and ``python benchmarks/run.py`` work as in a checkout), with ``HOME``
+pointing to an empty directory (no personal jugrc), ``COLUMNS=80``, and
+``jug``/``python`` on ``PATH`` being this checkout's jug and the interpreter
+running the tests.
 """
 
 import dataclasses
@@ -82,8 +83,6 @@ SCRIPT_LANGUAGES = {"sh", "bash", "shell", "zsh"}
 COMMAND_TIMEOUT = 300
 SERVER_START_TIMEOUT = 60  # seconds for a background server to print what the page shows
 SERVER_STOP_TIMEOUT = 20  # seconds for it to exit after SIGINT
-# what the copies of the repository's examples/ and benchmarks/ leave out
-COPIED_TREES = ("examples", "benchmarks")
 
 
 class DocsCheckError(AssertionError):
