@@ -342,10 +342,13 @@ class Server:
         deadline = time.monotonic() + SERVER_START_TIMEOUT
         shown = sum(1 for line in self.command.expected if line.strip() and line.strip() != "...")
         last, since = None, time.monotonic()
-        while not matches(self.command.expected, output := self.output()):
+        while True:
+            status = self.process.poll()  # before reading: what it printed before it exited counts
+            output = self.output()
+            if matches(self.command.expected, output):
+                break
             if output != last:
                 last, since = output, time.monotonic()
-            status = self.process.poll()
             # a mismatch: it printed as many lines as shown, then nothing for 3 s
             settled = output.count("\n") >= shown and time.monotonic() - since > 3
             if status is not None or settled or time.monotonic() > deadline:
