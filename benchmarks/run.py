@@ -32,7 +32,7 @@ from benchmarks.floor import measure_floor  # noqa: E402
 from benchmarks.harness import Series, Spawner  # noqa: E402
 from benchmarks.implementations import (  # noqa: E402
     REPO_ROOT, ensure_original_venv, ensure_ours_venv, original_implementation, original_venv_path,
-    ours_implementation, ours_installed_implementation,
+    ours_implementation, ours_installed_implementation, ours_venv_path,
 )
 from benchmarks.redis_server import RedisServer  # noqa: E402
 
@@ -207,6 +207,8 @@ def main(argv=None):
         return 0
     ours = ours_implementation(args.ours_cmd, args.ours_kind)
     if args.dry_run:
+        if args.ours_cmd is None and not args.ours_from_tree:  # what a real run would install
+            ours = ours_installed_implementation(ours_venv_path(cache_dir))
         return dry_run(args, benchmarks, original_implementation(original_venv_path(cache_dir)), ours)
 
     session_start = time.perf_counter()

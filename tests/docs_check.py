@@ -31,12 +31,29 @@ The markup is described for writers in docs/CONTRIBUTING-docs.md; in short:
   (the test is reported as skipped) where a program is missing.  ``jug2``
   is the original jug 2.7.0 (from the oracle's venv, tests/oracle.py): a
   page that requires it gets it on ``PATH`` under that name.
+  ``<!-- docs-check: append ARGS; REASON -->`` runs every command of the
+  next console block with ARGS appended (before a trailing ``# comment``):
+  for commands that take minutes, run with ``--dry-run`` (what they print
+  then is compared).
+  ``<!-- docs-check: without PROGRAM... -->`` runs the next console block
+  with a ``PATH`` on which the PROGRAMs are not found (``dot``: a machine
+  without Graphviz).
+  ``<!-- docs-check: background PORT ENVVAR -->``: the last command of the
+  next console block is a server that runs until Ctrl-C.  It is started in
+  the background with ENVVAR set to a free port, the check waits until it
+  has printed what the block shows below it and answers HTTP requests on
+  the port, and it runs while the blocks that follow are checked, until
+  ``<!-- docs-check: stop -->``, the next server or the end of the page;
+  then it gets SIGINT (Ctrl-C) and must exit 0.  Meanwhile ``:PORT`` in
+  commands means the free port, and the free port in what commands print
+  is shown as ``:PORT``.
 
 Every page starts in a fresh temporary directory holding a copy of the
-repository's ``examples/`` (so ``cd examples/primes`` works as in a
-checkout), with ``HOME`` pointing to an empty directory (no personal jugrc),
-``COLUMNS=80``, and ``jug``/``python`` on ``PATH`` being this checkout's jug
-and the interpreter running the tests.
+repository's ``examples/`` and ``benchmarks/`` (so ``cd examples/primes``
+and ``python benchmarks/run.py`` work as in a checkout), with ``HOME``
+pointing to an empty directory (no personal jugrc), ``COLUMNS=80``, and
+``jug``/``python`` on ``PATH`` being this checkout's jug and the interpreter
+running the tests.
 """
 
 import dataclasses
@@ -45,9 +62,12 @@ import os
 import re
 import shlex
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import textwrap
+import time
 
 from jugtest import ignore_example_outputs
 
@@ -61,6 +81,8 @@ SNIPPET = re.compile(r'^\s*--8<--\s+"(?P<path>[^"]+)"\s*$')
 IPYTHON_IN = re.compile(r"^In \[\d+\]: ?(?P<code>.*)$")
 SCRIPT_LANGUAGES = {"sh", "bash", "shell", "zsh"}
 COMMAND_TIMEOUT = 300
+SERVER_START_TIMEOUT = 60  # seconds for a background server to print what the page shows
+SERVER_STOP_TIMEOUT = 20  # seconds for it to exit after SIGINT
 
 
 class DocsCheckError(AssertionError):
@@ -126,8 +148,9 @@ def parse(path):
 @dataclasses.dataclass
 class Command:
     line: int
-    command: str
+    command: str  # as shown
     expected: list  # lines shown below the command
+    run: str = None  # what is run, when not what is shown (an `append` directive)
 
 
 def console_commands(block):
@@ -234,11 +257,12 @@ class Session:
                    PYTHONPATH=REPO + os.pathsep + env.get("PYTHONPATH", ""),
                    PYTHONDONTWRITEBYTECODE="1")
         self.env = env
+        self.server = None  # the background server running, if any (Server)
 
     def run(self, command, stdin=None):
         """Run ``command`` in bash; returns (exit code, stdout+stderr)."""
         state = os.path.join(self.workdir, ".state")
-        script = (f"cd {shlex.quote(self.cwd)} || exit 97\n{command}\nstatus=$?\n"
+        script = (f"cd {shlex.quote(self.cwd)} || exit 97\n{self.actual(command)}\nstatus=$?\n"
                   f"{{ pwd; env -0; }} > {shlex.quote(state)}\nexit $status\n")
         proc = subprocess.run(["bash", "-c", script], env=self.env, input=stdin or "",
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -251,7 +275,144 @@ class Session:
             self.env = dict(item.split("=", 1) for item in env.split("\0") if "=" in item)
             for name in ("PWD", "OLDPWD", "SHLVL", "_"):
                 self.env.pop(name, None)
-        return proc.returncode, proc.stdout
+        return proc.returncode, self.shown(proc.stdout)
+
+    def actual(self, command):
+        """``command`` with the port the page shows replaced by the server's."""
+        if self.server is None:
+            return command
+        return command.replace(f":{self.server.shown_port}", f":{self.server.port}")
+
+    def shown(self, output):
+        """``output`` with the server's port replaced by the one the page shows."""
+        if self.server is None:
+            return output
+        return re.sub(rf":{self.server.port}\b", f":{self.server.shown_port}", output)
+
+    def start_server(self, block, command, shown_port, variable):
+        """Start ``command`` in the background with ``variable`` set to a free
+        port; returns once it printed what the page shows (or raises)."""
+        self.stop_server()
+        self.server = Server(block, command, shown_port, variable, self)
+        self.server.start()
+
+    def stop_server(self, check=True):
+        """Ctrl-C the background server; it must exit 0 (when ``check``)."""
+        server, self.server = self.server, None
+        if server is not None:
+            server.stop(check)
+
+
+def free_port():
+    """A TCP port nothing listens on now, on any address."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """A page's command that runs until Ctrl-C (``jug webstatus``), run in
+    the background in its own process group; its output goes to a file."""
+
+    def __init__(self, block, command, shown_port, variable, session):
+        self.block = block
+        self.command = command
+        self.shown_port = shown_port
+        self.variable = variable
+        self.session = session
+        self.port = free_port()
+        self.log = os.path.join(session.workdir, f".server-{self.port}.log")
+        self.process = None
+
+    @property
+    def where(self):
+        return f"{os.path.relpath(self.block.path, REPO)}:{self.command.line}"
+
+    def output(self):
+        with open(self.log, encoding="utf-8", errors="replace") as handle:
+            return re.sub(rf":{self.port}\b", f":{self.shown_port}", handle.read())
+
+    def start(self):
+        env = dict(self.session.env, **{self.variable: str(self.port)})
+        script = f"cd {shlex.quote(self.session.cwd)} || exit 97\n{self.command.command}\n"
+        with open(self.log, "w") as log:
+            self.process = subprocess.Popen(["bash", "-c", script], env=env, stdin=subprocess.DEVNULL,
+                                            stdout=log, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        shown = sum(1 for line in self.command.expected if line.strip() and line.strip() != "...")
+        last, since = None, time.monotonic()
+        while True:
+            status = self.process.poll()  # before reading: what it printed before it exited counts
+            output = self.output()
+            if matches(self.command.expected, output):
+                break
+            if output != last:
+                last, since = output, time.monotonic()
+            # a mismatch: it printed as many lines as shown, then nothing for 3 s
+            settled = output.count("\n") >= shown and time.monotonic() - since > 3
+            if status is not None or settled or time.monotonic() > deadline:
+                what = (f"exited {status}" if status is not None else
+                        "printed something else" if settled else
+                        f"did not print it within {SERVER_START_TIMEOUT} s")
+                self.kill()
+                raise DocsCheckError(f"{self.where}: `{self.command.command}` (a server) {what}; "
+                                     f"it printed:\n{_diff(self.command.expected, self.output())}")
+            time.sleep(0.1)
+        while not self.answers():
+            status = self.process.poll()
+            if status is not None or time.monotonic() > deadline:
+                self.kill()
+                what = f"exited {status} before it answered" if status is not None else \
+                    "does not answer"
+                raise DocsCheckError(f"{self.where}: `{self.command.command}` (a server) printed "
+                                     f"what the page shows, but {what} on port {self.port}:\n"
+                                     f"{self.output()}")
+            time.sleep(0.1)
+
+    def answers(self):
+        """Does it answer an HTTP request (whatever the status)?"""
+        import urllib.error
+        import urllib.request
+
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=5).close()
+        except urllib.error.HTTPError:
+            return True
+        except (OSError, ValueError):
+            return False
+        return True
+
+    def stop(self, check=True):
+        """SIGINT to its process group, as Ctrl-C in a terminal does."""
+        status = self.process.poll()
+        if status is not None:
+            if check:
+                raise DocsCheckError(f"{self.where}: `{self.command.command}` (a server) exited "
+                                     f"{status} before it was stopped:\n{self.output()}")
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGINT)
+        except ProcessLookupError:
+            pass
+        try:
+            status = self.process.wait(timeout=SERVER_STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            if check:
+                raise DocsCheckError(f"{self.where}: `{self.command.command}` did not stop within "
+                                     f"{SERVER_STOP_TIMEOUT} s of Ctrl-C:\n{self.output()}") from None
+            return
+        if check and status != 0:
+            raise DocsCheckError(f"{self.where}: `{self.command.command}` exited {status} on "
+                                 f"Ctrl-C:\n{self.output()}")
+
+    def kill(self):
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
 
 
 def write_jug_shim(path):
@@ -286,43 +447,76 @@ def required_programs(path):
             for program in block.directive[1].split()}
 
 
-def check_page(path, workdir, programs=None):
+def copy_trees(workdir):
+    """Copy the repository's examples/ and benchmarks/ into ``workdir``,
+    without what runs left in them (stores, outputs, caches, results)."""
+    shutil.copytree(os.path.join(REPO, "examples"), os.path.join(workdir, "examples"),
+                    ignore=ignore_example_outputs)
+    shutil.copytree(os.path.join(REPO, "benchmarks"), os.path.join(workdir, "benchmarks"),
+                    ignore=shutil.ignore_patterns(".cache", "results", "__pycache__"))
+
+
+def check_page(path, workdir, programs=None, show=False):
     """Run every block of the page at ``path`` in ``workdir``; raises
     :class:`DocsCheckError` at the first block that does not do what it shows.
     Returns the number of blocks checked.  ``programs`` maps names to commands
-    (lists) put on the page's ``PATH`` (``jug2``: the original jug)."""
-    shutil.copytree(os.path.join(REPO, "examples"), os.path.join(workdir, "examples"),
-                    ignore=ignore_example_outputs)
+    (lists) put on the page's ``PATH`` (``jug2``: the original jug).  With
+    ``show``, nothing is compared: what each command prints is printed."""
+    copy_trees(workdir)
     session = Session(workdir, programs)
-    skip_next = False
+    pending = None  # the directive that applies to the next block
     checked = 0
-    for block in parse(path):
-        if block.language is None:
-            verb, rest = block.directive
-            if verb == "env":
-                for assignment in shlex.split(rest):
-                    name, _, value = assignment.partition("=")
-                    session.env[name] = value
-            elif verb == "requires":
-                missing = [program for program in rest.split()
-                           if shutil.which(program, path=session.env["PATH"]) is None]
-                if missing:
-                    raise DocsCheckSkip(f"{block.where}: needs {', '.join(missing)}")
-            elif verb == "skip":
-                if not rest:
-                    raise DocsCheckError(f"{block.where}: say why the block is skipped")
-                skip_next = True
-            else:
-                raise DocsCheckError(f"{block.where}: unknown docs-check directive {verb!r}")
-            continue
-        if skip_next:
-            skip_next = False
-            continue
-        checked += check_block(block, session)
+    try:
+        for block in parse(path):
+            if block.language is None:
+                verb, rest = block.directive
+                if verb == "env":
+                    for assignment in shlex.split(rest):
+                        name, _, value = assignment.partition("=")
+                        session.env[name] = value
+                elif verb == "requires":
+                    missing = [program for program in rest.split()
+                               if shutil.which(program, path=session.env["PATH"]) is None]
+                    if missing:
+                        raise DocsCheckSkip(f"{block.where}: needs {', '.join(missing)}")
+                elif verb == "skip":
+                    if not rest:
+                        raise DocsCheckError(f"{block.where}: say why the block is skipped")
+                    pending = block
+                elif verb == "append":
+                    arguments, _, reason = rest.partition(";")
+                    if not arguments.strip() or not reason.strip():
+                        raise DocsCheckError(f"{block.where}: write `append ARGS; REASON` (why "
+                                             "the commands do not run as shown)")
+                    pending = block
+                elif verb == "background":
+                    words = rest.split()
+                    if len(words) != 2 or not words[0].isdigit():
+                        raise DocsCheckError(f"{block.where}: write `background PORT ENVVAR` (the "
+                                             "port the page shows, the variable that sets it)")
+                    pending = block
+                elif verb == "without":
+                    if not rest.split():
+                        raise DocsCheckError(f"{block.where}: write `without PROGRAM...`")
+                    pending = block
+                elif verb == "stop":
+                    session.stop_server(check=not show)
+                else:
+                    raise DocsCheckError(f"{block.where}: unknown docs-check directive {verb!r}")
+                continue
+            directive, pending = (pending.directive if pending else ("", "")), None
+            if directive[0] == "skip":
+                continue
+            if directive[0] and block.language != "console":
+                raise DocsCheckError(f"{block.where}: `{directive[0]}` applies to a console block")
+            checked += check_block(block, session, directive, show)
+        session.stop_server(check=not show)
+    finally:
+        session.stop_server(check=False)
     return checked
 
 
-def check_block(block, session):
+def check_block(block, session, directive=("", ""), show=False):
     if block.title is not None:
         target = os.path.join(session.cwd, block.title)
         os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -346,10 +540,73 @@ def check_block(block, session):
                                  f"{error}") from None
         return 1
     if block.language == "console":
-        for command in console_commands(block):
-            check_command(block, command, session)
+        verb, rest = directive
+        commands = console_commands(block)
+        if verb == "append":
+            arguments = rest.partition(";")[0].strip()
+            commands = [dataclasses.replace(command, run=with_arguments(command.command, arguments))
+                        for command in commands]
+        server = commands.pop() if verb == "background" else None
+        path = session.env["PATH"]
+        if verb == "without":
+            session.env["PATH"] = path_without(rest.split(), path, session.workdir)
+        try:
+            for command in commands:
+                check_command(block, command, session, show)
+        finally:
+            session.env["PATH"] = path
+        if server is not None:
+            shown_port, variable = rest.split()
+            if not any(line.strip() and line.strip() != "..." for line in server.expected):
+                raise DocsCheckError(f"{block.where}: a server started in the background must "
+                                     "show what it prints once it is ready (the check waits for it)")
+            if show:
+                server = dataclasses.replace(server, expected=["..."])
+            session.start_server(block, server, shown_port, variable)
+            if show:
+                time.sleep(2)
+                print(f"$ {server.command}   [a server on port {session.server.port}]\n"
+                      f"{session.server.output()}")
         return 1
     return 0
+
+
+def path_without(programs, path, workdir):
+    """A ``PATH`` on which the commands of ``path`` are found but ``programs``
+    are not: one directory of links to all the others."""
+    target = os.path.join(workdir, ".without-" + "-".join(programs))
+    if not os.path.isdir(target):
+        os.makedirs(target)
+        for directory in path.split(os.pathsep):
+            try:
+                names = os.listdir(directory)
+            except OSError:
+                continue
+            for name in names:
+                source = os.path.join(directory, name)
+                link = os.path.join(target, name)
+                if (name not in programs and not os.path.lexists(link)
+                        and os.path.isfile(source) and os.access(source, os.X_OK)):
+                    os.symlink(source, link)
+    return target
+
+
+def with_arguments(command, arguments):
+    """``command`` with ``arguments`` added to its end, before a trailing
+    ``# comment`` (a ``#`` that starts a word outside quotes)."""
+    head, _, last = command.rpartition("\n")
+    quote = None
+    for i, char in enumerate(last):
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and (i == 0 or last[i - 1].isspace()):
+            code, comment = last[:i].rstrip(), "  " + last[i:]
+            break
+    else:
+        code, comment = last.rstrip(), ""
+    return (head + "\n" if head else "") + f"{code} {arguments}{comment}"
 
 
 def _shown_as_printed(expected, printed):
@@ -364,26 +621,36 @@ def _shown_as_printed(expected, printed):
     return shown
 
 
-def check_command(block, command, session):
+def _diff(expected, output):
+    """A diff of what a page shows against what was printed."""
+    printed = output.rstrip("\n").splitlines()
+    diff = "\n".join(difflib.unified_diff(
+        _shown_as_printed(expected, printed), printed, "shown in the docs", "printed", lineterm=""))
+    return textwrap.indent(diff, "    ")
+
+
+def check_command(block, command, session, show=False):
     """Run one command; its output must look like what is shown below it.
     No output shown: it must print nothing and exit 0.  Output shown only as
     ``...``: it must exit 0.  Real lines shown: they are compared, and the
-    exit status may be anything (the output says what happened)."""
+    exit status may be anything (the output says what happened).  With
+    ``show``, print what it printed instead."""
     where = f"{os.path.relpath(block.path, REPO)}:{command.line}"
     stdin, expected = ipython_session(command.expected)
-    status, output = session.run(command.command, stdin)
+    status, output = session.run(command.run or command.command, stdin)
+    if show:
+        ran = f"   [run as: {command.run}]" if command.run else ""
+        print(f"$ {command.command}{ran}\n{output}[exit {status}]\n")
+        return
     shown = [line for line in expected if line.strip()]
     if all(line.strip() == "..." for line in shown) and status != 0:
         raise DocsCheckError(f"{where}: `{command.command}` exited {status}; the page shows no "
                              f"output that says so:\n{output}")
     actual = ipython_transcript(output) if stdin is not None else output
     if not matches(expected, actual):
-        printed = actual.rstrip("\n").splitlines()
-        diff = "\n".join(difflib.unified_diff(
-            _shown_as_printed(expected, printed), printed, "shown in the docs", "printed",
-            lineterm=""))
-        raise DocsCheckError(f"{where}: `{command.command}` (exit {status}) printed something "
-                             f"else than the page shows:\n{textwrap.indent(diff, '    ')}")
+        ran = f" (run as `{command.run}`)" if command.run else ""
+        raise DocsCheckError(f"{where}: `{command.command}`{ran} (exit {status}) printed something "
+                             f"else than the page shows:\n{_diff(expected, actual)}")
 
 
 def original_programs(path):
@@ -402,25 +669,7 @@ def show_outputs(path):
     import tempfile
 
     with tempfile.TemporaryDirectory() as workdir:
-        shutil.copytree(os.path.join(REPO, "examples"), os.path.join(workdir, "examples"),
-                        ignore=ignore_example_outputs)
-        session = Session(workdir, original_programs(path))
-        skip_next = False
-        for block in parse(path):
-            if block.language is None:
-                verb, rest = block.directive
-                if verb == "env":
-                    session.env.update(item.split("=", 1) for item in shlex.split(rest))
-                skip_next = verb == "skip"
-            elif skip_next:
-                skip_next = False
-            elif block.title is not None:
-                check_block(block, session)
-            elif block.language == "console":
-                for command in console_commands(block):
-                    stdin, _ = ipython_session(command.expected)
-                    status, output = session.run(command.command, stdin)
-                    print(f"$ {command.command}\n{output}[exit {status}]\n")
+        check_page(path, workdir, original_programs(path), show=True)
 
 
 if __name__ == "__main__":

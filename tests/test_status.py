@@ -312,15 +312,6 @@ def test_the_example_of_docs_status_md_is_valid():
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
 
 
-@pytest.mark.parametrize("page", ["status.md", "webstatus.md"])
-def test_the_page_runs_as_shown(page, tmp_path):
-    """tests/test_docs.py checks these pages once they are in the guide's nav
-    (issue 18); until then, here."""
-    from docs_check import check_page
-
-    check_page(os.path.join(REPO, "docs", page), str(tmp_path))
-
-
 def test_status_from_the_compiles_counts_is_the_computed_one(tmp_path):
     """Before any task ran, status takes its table from the counts the
     compile stored in the manifest; they agree with the computed states (and

@@ -398,6 +398,17 @@ def test_ctrl_c_ends_open_event_streams_and_stops_at_once(tmp_path):
     assert "Traceback" not in server.stderr and server.stdout.endswith("jug webstatus: stopped\n")
 
 
+def test_ctrl_c_as_soon_as_it_says_it_listens_stops_it_cleanly(tmp_path):
+    # the banner says "Ctrl-C stops it": it used to come before uvicorn and
+    # the app were imported, and a Ctrl-C then ended in click's "Aborted!"
+    write(tmp_path / "jugfile.py", JUGFILE)
+    server = WebStatus("jugfile.py", cwd=tmp_path).start()
+    while "Ctrl-C stops it" not in "".join(server._lines):
+        time.sleep(0.01)
+    assert server.stop() == 0, server.stdout + server.stderr
+    assert "Aborted" not in server.stderr and server.stdout.endswith("jug webstatus: stopped\n")
+
+
 @pytest.mark.skipif(redis_server_binary() is None, reason="redis-server not installed")
 def test_a_store_that_goes_away_is_reported_and_the_last_status_kept(tmp_path):
     write(tmp_path / "jugfile.py", JUGFILE)

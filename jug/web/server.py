@@ -80,6 +80,9 @@ def serve(options, host, port, interval, out=None):
         if first.document is None:
             raise JugError(first.error)
         token = secrets.token_urlsafe(18) if needs_token(host) else None
+        # built before the banner says "Ctrl-C stops it": a Ctrl-C while
+        # uvicorn and the app were still importing ended in click's "Aborted!"
+        server = uvicorn_server(create_app(live, token))
         sock = bind(host, port)
         port = sock.getsockname()[1]
         totals = first.document["totals"]
@@ -95,7 +98,6 @@ def serve(options, host, port, interval, out=None):
         if live.drawing is not None and live.drawing.error:
             print(f"jug webstatus: {live.drawing.error}", file=out)
         out.flush()
-        server = uvicorn_server(create_app(live, token))
         try:
             server.run(sockets=[sock])
         except KeyboardInterrupt:
