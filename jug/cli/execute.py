@@ -8,9 +8,9 @@ from jug.cli.options import (common_options, jug_command, jugfile_arguments, rep
 
 @jug_command("execute")
 @jugfile_arguments
-@click.option("--wait-cycle-time", default=12.0, type=float, show_default=True,
+@click.option("--wait-cycle-time", default=12.0, type=click.FloatRange(min=0), show_default=True,
               help="Longest sleep between checks when every runnable task is taken.")
-@click.option("--nr-wait-cycles", default=150, type=int, show_default=True,
+@click.option("--nr-wait-cycles", default=150, type=click.IntRange(min=0), show_default=True,
               help="Give up after this many wait cycles without progress.")
 @click.option("--keep-going", is_flag=True, help="Go on after a task raises (exit 1 at the end).")
 @click.option("--keep-failed", is_flag=True,
