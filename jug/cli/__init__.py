@@ -16,6 +16,7 @@ commands or a command name is not a built-in one.
 """
 
 import importlib
+import sys
 
 import click
 
@@ -42,6 +43,10 @@ COMMANDS = {
 }
 
 COMPLETION_SHELLS = ("bash", "zsh", "fish")
+
+#: ``sys.path`` as this process had it when the command line was loaded,
+#: before any jugfile changed it: what ``jug execute -j``'s workers get.
+STARTUP_PATH = tuple(sys.path)
 
 
 class LazyGroup(click.Group):

@@ -46,7 +46,10 @@ def command(wait_cycle_time, nr_wait_cycles, keep_going, keep_failed, no_check_e
     or the stop file ended the run; 1 when a task failed here, or on an error
     (the reason is on stderr); 3 when tasks remain that this worker gave up
     on: held by other workers for longer than the wait, or waiting on tasks
-    that failed elsewhere or were not selected (see `jug status`).
+    that failed elsewhere or were not selected (see `jug status`).  With
+    -j N, 1 when any worker exits 1, else 128+S when a worker was killed by
+    signal S (named on stderr), else the highest code of the workers; 130
+    after Ctrl-C.
 
     \b
     Example:
