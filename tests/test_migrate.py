@@ -97,6 +97,18 @@ def assert_nothing_recomputed(directory, jugdir, expected_values, tasks_logged):
     assert our_values(directory, jugdir) == expected_values
 
 
+def assert_says_where_the_old_results_are(stdout, in_place):
+    """Imported into the original's own store, the results were written
+    there: "Nothing in ... was changed" would be wrong."""
+    last = stdout.splitlines()[-1]
+    if in_place:
+        assert last.startswith("The original's results in ") and "were left as they were (the " \
+            "imported copies are stored next to them, under this jug's names)." in last, stdout
+        assert "Nothing in" not in stdout, stdout
+    else:
+        assert last.startswith("Nothing in "), stdout
+
+
 @pytest.mark.parametrize("layout", ["shared", "separate", "packed"])
 def test_migrate_a_file_store(tmp_path, original_jug, layout):
     setup_pipeline(tmp_path)
@@ -130,6 +142,7 @@ def test_migrate_a_file_store(tmp_path, original_jug, layout):
     assert table["pipeline.is_prime"]["Imported"] == 38
     assert sum(row["Imported"] for row in table.values()) == 68, migrated.stdout
     assert "68 of 68 tasks now have their result" in migrated.stdout
+    assert_says_where_the_old_results_are(migrated.stdout, layout != "separate")
     # the inside of the finished CompoundTask maps to no task: listed, left alone
     assert "2 results of the original match no task" in migrated.stdout
     assert len(log_lines(tmp_path)) == tasks_logged
@@ -170,6 +183,7 @@ def test_migrate_a_redis_store(tmp_path, original_jug, redis_url, layout):
                            cwd=tmp_path, check=0)
         assert "(Redis store)" in migrated.stdout
         assert "68 of 68 tasks now have their result" in migrated.stdout, migrated.stdout
+        assert_says_where_the_old_results_are(migrated.stdout, layout == "shared")
         assert len(log_lines(tmp_path)) == tasks_logged
 
         after = redis_snapshot(base + "/0")
