@@ -289,3 +289,16 @@ def test_bad_source_is_one_clear_line(tmp_path):
 def test_help_has_an_example():
     proc = run_jug("migrate", "--help", cwd=".", check=0)
     assert "Example:" in proc.stdout and "jug migrate primes.py --dry-run" in proc.stdout
+
+
+def test_a_jug_hash_written_with_hash_update_migrates(tmp_path, original_jug):
+    # jug.hash.hash_update/new_hash_object, as a __jug_hash__ written for jug 2
+    # calls them, are the original's while migrating: its results map
+    shutil.copy(JUGFILES / "points.py", tmp_path / "jugfile.py")
+    run_original(original_jug, "execute", "jugfile.py", "--will-cite", cwd=tmp_path)
+    migrated = run_jug("migrate", "jugfile.py", cwd=tmp_path, check=0)
+    _, table = parse_summary_table(migrated.stdout)
+    assert table["jugfile.norm"]["Imported"] == 2, migrated.stdout
+    execute = run_jug("execute", "jugfile.py", "--will-cite", cwd=tmp_path, check=0)
+    assert executed_total(execute.stdout) == 0, execute.stdout
+
