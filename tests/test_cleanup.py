@@ -384,3 +384,43 @@ def test_a_retrace_removes_the_blobs_only_the_old_manifest_used(tmp_path, shared
     assert {name for name in left if not name.startswith("manifests-")} == new
     run_jug("execute", "jugfile.py", "--jugdir", shared_jugdir, "--will-cite", "--", "4",
             cwd=tmp_path, check=0)
+
+
+WAITING = """
+    import os
+    import time
+    from jug import TaskGenerator
+
+    ARGS = [0, 1, 2, 3, 4, 5]
+
+    @TaskGenerator
+    def work(x):
+        while not os.path.exists("go"):
+            time.sleep(0.05)
+        return x
+
+    results = [work(x) for x in ARGS]
+"""
+
+
+def test_a_worker_goes_on_when_a_retrace_drops_the_chunks_it_reads(tmp_path, shared_jugdir):
+    # chunks of 2 tasks: the edit changes the rows of tasks 2..5 only; the
+    # worker, started on the old manifest, finds their chunks gone with it
+    from jugtest import start_jug
+
+    write(tmp_path / "jugfile.py", WAITING)
+    env = jug_env(JUG_CHUNK_TASKS=2)
+    run_jug("compile", "jugfile.py", "--jugdir", shared_jugdir, cwd=tmp_path, env=env, check=0)
+    worker = start_jug("execute", "jugfile.py", "--jugdir", shared_jugdir, "--will-cite",
+                       cwd=tmp_path, env=env)
+    with open_store(shared_jugdir) as store:
+        deadline = time.monotonic() + 60
+        while not [name for name in store.list_locks() if len(name) == 40]:
+            assert worker.poll() is None and time.monotonic() < deadline, worker.communicate()
+            time.sleep(0.05)
+    write(tmp_path / "jugfile.py", WAITING.replace("[0, 1, 2, 3, 4, 5]", "[0, 1, 20, 30, 40, 50]"))
+    run_jug("compile", "jugfile.py", "--jugdir", shared_jugdir, cwd=tmp_path, env=env, check=0)
+    (tmp_path / "go").touch()
+    out, err = worker.communicate(timeout=120)
+    assert worker.returncode == 0, err
+    run_jug("check", "jugfile.py", "--jugdir", shared_jugdir, cwd=tmp_path, env=env, check=0)

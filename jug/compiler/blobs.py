@@ -15,6 +15,11 @@ keeps a string's UTF-8 bytes as they are), without unpickling it, which
 would run the user's code: a string of the user's that looks like such a
 name can only keep a blob, never remove one that a kept manifest uses.
 
+A worker still running from a removed manifest that then misses one of its
+row chunks goes on from the manifest that replaced it
+(``jug.project.execute``); the tasks it was given are the new manifest's
+or obsolete.
+
 Not covered: a compile running at that moment whose not yet written
 manifest will use a blob byte-identical to one of the removed manifest's.
 Its workers then stop with "the manifest's blob ... is missing from the
