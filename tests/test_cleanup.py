@@ -329,8 +329,9 @@ def stored_blobs(jugdir):
     return {name for name in names if name.startswith("manifest-")}, names
 
 
-def blobs_in_use(jugdir, argv):
-    """The blobs the manifest of jugfile.py ``argv`` uses (itself included)."""
+def blobs_in_use(jugdir, argv, indexed=False):
+    """The blobs the manifest of jugfile.py ``argv`` uses (itself included;
+    ``indexed``: with a hash index)."""
     from jug.compiler.blobs import manifest_blobs
     from jug.compiler.index import index_name, read_index
 
@@ -338,7 +339,8 @@ def blobs_in_use(jugdir, argv):
         (candidate, *_) = read_index(store, index_name("jugfile.py", ["jugfile.py", *argv]))
         used = manifest_blobs(store, candidate.blob)
     kinds = {name.split("-")[0] for name in used}
-    assert kinds == {"manifest", "hashes", "payload", "rows", "shared", "lazy"}, used
+    assert kinds == {"manifest", "hashes", "payload", "rows", "shared", "lazy",
+                     *(("hashdir", "hashidx") if indexed else ())}, used
     return used
 
 
@@ -371,19 +373,23 @@ def test_current_only_removes_the_blobs_only_the_other_manifests_use(tmp_path, s
 
 
 def test_a_retrace_removes_the_blobs_only_the_old_manifest_used(tmp_path, shared_jugdir):
+    # chunks of one task: 20 tasks have a hash index (more than 8 chunks)
     write(tmp_path / "jugfile.py", SHARING)
-    compile_ = ("compile", "jugfile.py", "--jugdir", shared_jugdir, "--", "4")
-    run_jug(*compile_, cwd=tmp_path, check=0)
-    old = blobs_in_use(shared_jugdir, ["4"])
+    env = jug_env(JUG_CHUNK_TASKS=1)
+    compile_ = ("compile", "jugfile.py", "--jugdir", shared_jugdir, "--", "20")
+    run_jug(*compile_, cwd=tmp_path, env=env, check=0)
+    old = blobs_in_use(shared_jugdir, ["20"], indexed=True)
     # the same environment traced again: its index drops the old manifest
-    write(tmp_path / "jugfile.py", SHARING.replace("sum(xs) + k", "sum(xs) - k"))
-    run_jug(*compile_, cwd=tmp_path, check=0)
-    new = blobs_in_use(shared_jugdir, ["4"])
+    write(tmp_path / "jugfile.py", SHARING.replace("sum(xs) + k", "sum(xs) - k - 1").replace(
+        "range(N)", "range(N - 1)"))
+    run_jug(*compile_, cwd=tmp_path, env=env, check=0)
+    new = blobs_in_use(shared_jugdir, ["20"], indexed=True)
     assert old != new and {n for n in old & new if n.startswith("shared-")}
+    assert {n for n in old - new if n.startswith("hashidx-")}  # 19 tasks: other buckets
     manifests, left = stored_blobs(shared_jugdir)
     assert {name for name in left if not name.startswith("manifests-")} == new
-    run_jug("execute", "jugfile.py", "--jugdir", shared_jugdir, "--will-cite", "--", "4",
-            cwd=tmp_path, check=0)
+    run_jug("execute", "jugfile.py", "--jugdir", shared_jugdir, "--will-cite", "--", "20",
+            cwd=tmp_path, env=env, check=0)
 
 
 WAITING = """

@@ -2,7 +2,8 @@
 
 A manifest blob (``manifest-<key>-<digest>``, :mod:`jug.compiler.index`)
 uses content-named blobs (:mod:`jug.compiler.manifest`): its hash chunks
-(``hashes-``, listed in its header) and its payload head (``payload-``),
+(``hashes-``, listed in its header), its hash index (a ``hashdir-``
+directory naming ``hashidx-`` buckets), and its payload head (``payload-``),
 which names its row chunks (``rows-``), its shared arguments (``shared-``)
 and its carried modules' lazy data (``lazy-``).  A content-named blob is
 shared by every manifest whose trace made the same bytes (the tasks of
@@ -43,6 +44,10 @@ def manifest_blobs(store, name):
     if header is None:
         return used
     used.update(chunk for chunk in header.get("hash_chunks") or () if isinstance(chunk, str))
+    index = header.get("hash_index")
+    if isinstance(index, str):
+        used.add(index)
+        used.update(_index_buckets(store.get_blob(index)))
     payload = header.get("payload")
     if isinstance(payload, str):
         used.add(payload)
@@ -50,6 +55,19 @@ def manifest_blobs(store, name):
         if head is not None:
             used.update(found.decode("ascii") for found in _PAYLOAD_NAMES.findall(head))
     return used
+
+
+def _index_buckets(directory):
+    """The ``hashidx-`` blobs a hash index directory names
+    (:func:`jug.compiler.manifest.hash_index_blobs`): after its magic and
+    ``u32 bits``, the SHA-1 of each bucket."""
+    from jug.compiler.manifest import DIGEST_BYTES
+
+    if directory is None or len(directory) < 12:
+        return ()
+    names = directory[12:]
+    return ("hashidx-" + names[i:i + DIGEST_BYTES].hex()
+            for i in range(0, len(names) - DIGEST_BYTES + 1, DIGEST_BYTES))
 
 
 def _header(data):
