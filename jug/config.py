@@ -18,6 +18,7 @@ checkout), the global file.  The result is a click ``default_map``.
 """
 
 import configparser
+import dataclasses
 import os
 
 GLOBAL_FILES = ("~/.config/jug/jugrc", "~/.config/jugrc", "~/.jug/configrc")
@@ -80,32 +81,54 @@ def read_config(path):
     return {section: dict(parser.items(section)) for section in parser.sections()}
 
 
-def default_map(commands, start=None):
-    """The click ``default_map`` for the group, from every config file."""
+def default_map(commands, start=None, sources=None):
+    """The click ``default_map`` for the group, from every config file.
+    ``sources`` (a dict), when given, is filled with where each value came
+    from: ``{command: {parameter: ConfigSource}}``."""
     files = []
     global_file = global_config_file()
     if global_file:
         files.append(global_file)
     files.extend(reversed(local_config_files(start)))  # farthest first, nearest wins
-    merged = {}
+    merged, origins = {}, {}
     for path in files:
         for section, values in read_config(path).items():
             merged.setdefault(section, {}).update(values)
+            origins.setdefault(section, {}).update(
+                {key: ConfigSource(path, section, key) for key in values})
     result = {}
     main = {_param(k): v for k, v in merged.get("main", {}).items()}
+    main_origins = {_param(k): o for k, o in origins.get("main", {}).items()}
     for command in commands:
-        entries = dict(main)
-        section = merged.get(command) or merged.get(command.replace("-", "_")) or {}
-        entries.update({_param(k): v for k, v in section.items()})
+        entries, where = dict(main), dict(main_origins)
+        name = command if command in merged else command.replace("-", "_")
+        entries.update({_param(k): v for k, v in merged.get(name, {}).items()})
+        where.update({_param(k): o for k, o in origins.get(name, {}).items()})
         if command == "invalidate":
             entries.pop("name", None)  # a config file alone must not choose what to delete
             entries.pop("pattern", None)
         for key in _SELECTION:
             if key in entries:  # the parameters of --name/--pattern/--target
                 entries["select_" + key] = entries.pop(key)
+                where["select_" + key] = where.pop(key)
         if entries:
             result[command] = entries
+            if sources is not None:
+                sources[command] = {key: where[key] for key in entries}
     return result
+
+
+@dataclasses.dataclass(frozen=True)
+class ConfigSource:
+    """Where a configuration value was read: file, section and key as
+    written there."""
+
+    path: str
+    section: str
+    key: str
+
+    def __str__(self):
+        return f"{self.path} ([{self.section}] {self.key})"
 
 
 _SELECTION = ("name", "pattern", "target")

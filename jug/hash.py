@@ -835,3 +835,24 @@ def _resolve_encoder(cls: type) -> Encoder:
     if enum is not None and issubclass(cls, enum.Enum):
         return _encode_enum
     return _encode_pickled
+
+
+# -- the original jug's names ---------------------------------------------------
+
+
+def new_hash_object():
+    """A new SHA-1 hash object: the original jug's
+    ``jug.hash.new_hash_object``, for ``__jug_hash__`` methods written for it."""
+    return hashlib.sha1(usedforsecurity=False)
+
+
+def hash_update(M, elems):  # noqa: N803 - the original's signature
+    """Update the hash object ``M`` with the ``(name, value)`` pairs of
+    ``elems``, each by its canonical encoding (docs/hashing.md); returns
+    ``M``.  The original jug's ``jug.hash.hash_update``, for
+    ``__jug_hash__`` methods written for it: the digests differ from jug
+    2's, as every task hash does."""
+    for name, value in elems:
+        M.update(canonical_encoding(name))
+        M.update(canonical_encoding(value))
+    return M

@@ -717,12 +717,16 @@ def describe(task, metadata=None):
 
 def __getattr__(name):
     """The original jug's ``jug.task.alltasks`` (every task created in the
-    active context, in creation order, as a list) and its ``_get_check``
-    (so that its pickles resolve)."""
+    active context, in creation order, as a list), its ``_get_check`` (so
+    that its pickles resolve) and ``CachedFunction``, which it defined here."""
     if name == "alltasks":
         return current_context().tasks
     if name == "_get_check":
         from jug.compat.jug2_hash import _get_check
 
         return _get_check
+    if name == "CachedFunction":  # the original defined it here
+        from jug.api import CachedFunction
+
+        return CachedFunction
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -41,9 +41,20 @@ def copy_example(name, target):
 
 
 def jug_env(**extra):
+    """The environment of a jug subprocess: this tree first on PYTHONPATH,
+    ``extra`` set (a value of None unsets the variable)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = REPO + os.pathsep + env.get("PYTHONPATH", "")
-    env.update({k: str(v) for k, v in extra.items()})
+    return with_variables(env, extra)
+
+
+def with_variables(env, extra):
+    """``env`` with ``extra`` set, a None value removing the variable."""
+    for key, value in extra.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = str(value)
     return env
 
 

@@ -26,7 +26,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from jugtest import REPO, jug_env
+from jugtest import REPO, jug_env, with_variables
 
 ORIGINAL_VERSION = "2.7.0"
 INSTALL_HINT = (f"jug {ORIGINAL_VERSION} could not be installed from the package index "
@@ -53,11 +53,11 @@ def ensure_original():
 
 
 def original_env(**extra):
-    """The environment the original runs in: ours kept off its path."""
+    """The environment the original runs in: ours kept off its path
+    (``extra`` as for :func:`jugtest.jug_env`: None unsets)."""
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
-    env.update({key: str(value) for key, value in extra.items()})
-    return env
+    return with_variables(env, extra)
 
 
 class Implementation:

@@ -306,3 +306,127 @@ def test_messages_and_store_agree_with_the_original(differential, option):
     expected = original.stdout.splitlines()
     assert ours.stdout.splitlines()[:len(expected)] == expected, outcomes
     scenario.assert_same_status()
+
+
+SHARING = """
+    import sys
+    from jug import TaskGenerator
+
+    @TaskGenerator
+    def total(xs, k):
+        return sum(xs) + k
+
+    TABLE = list(range(100))  # one shared- blob, used by every argument list
+    N = int(sys.argv[1])
+    results = [total(TABLE, k) for k in range(N)]  # module data: a lazy- blob
+"""
+
+
+def stored_blobs(jugdir):
+    """``(manifest names, every blob name)`` of the store at ``jugdir``."""
+    with open_store(jugdir) as store:
+        names = set(store.list_blobs(""))
+    return {name for name in names if name.startswith("manifest-")}, names
+
+
+def blobs_in_use(jugdir, argv, indexed=False):
+    """The blobs the manifest of jugfile.py ``argv`` uses (itself included;
+    ``indexed``: with a hash index)."""
+    from jug.compiler.blobs import manifest_blobs
+    from jug.compiler.index import index_name, read_index
+
+    with open_store(jugdir) as store:
+        (candidate, *_) = read_index(store, index_name("jugfile.py", ["jugfile.py", *argv]))
+        used = manifest_blobs(store, candidate.blob)
+    kinds = {name.split("-")[0] for name in used}
+    assert kinds == {"manifest", "hashes", "payload", "rows", "shared", "lazy",
+                     *(("hashdir", "hashidx") if indexed else ())}, used
+    return used
+
+
+def test_current_only_removes_the_blobs_only_the_other_manifests_use(tmp_path, shared_jugdir):
+    write(tmp_path / "jugfile.py", SHARING)
+
+    def run(*args, check=0):
+        return run_jug(*args[:1], "jugfile.py", "--jugdir", shared_jugdir, *args[1:],
+                       cwd=tmp_path, check=check)
+
+    run("execute", "--will-cite", "--", "3")
+    run("execute", "--will-cite", "--", "5")
+    current, other = blobs_in_use(shared_jugdir, ["3"]), blobs_in_use(shared_jugdir, ["5"])
+    assert {n for n in current & other if n.startswith("shared-")}  # the same TABLE
+    dry = run("cleanup", "--current-only", "--dry-run", "--", "3")
+    only_other = sorted(other - current - {n for n in other if n.startswith("manifest-")})
+    assert re.search(rf"^Would remove {len(only_other)} blobs only they used \(", dry.stdout,
+                     re.M), dry.stdout
+    assert re.findall(r"^  ((?:payload|hashes|rows|shared|lazy)-\w+)\s", dry.stdout,
+                      re.M) == only_other, dry.stdout
+    assert stored_blobs(shared_jugdir)[1] >= current | other  # a dry run removes nothing
+    proc = run("cleanup", "--current-only", "--", "3")
+    assert f"Removed 1 other manifest and {len(only_other)} blobs only they used (" \
+        in proc.stdout, proc.stdout
+    manifests, left = stored_blobs(shared_jugdir)
+    assert {name for name in left if not name.startswith("manifests-")} == current
+    run("check", "--", "3")
+    run("execute", "--will-cite", "--", "5")  # re-traced, its blobs written again
+    run("check", "--", "5")
+
+
+def test_a_retrace_removes_the_blobs_only_the_old_manifest_used(tmp_path, shared_jugdir):
+    # chunks of one task: 20 tasks have a hash index (more than 8 chunks)
+    write(tmp_path / "jugfile.py", SHARING)
+    env = jug_env(JUG_CHUNK_TASKS=1)
+    compile_ = ("compile", "jugfile.py", "--jugdir", shared_jugdir, "--", "20")
+    run_jug(*compile_, cwd=tmp_path, env=env, check=0)
+    old = blobs_in_use(shared_jugdir, ["20"], indexed=True)
+    # the same environment traced again: its index drops the old manifest
+    write(tmp_path / "jugfile.py", SHARING.replace("sum(xs) + k", "sum(xs) - k - 1").replace(
+        "range(N)", "range(N - 1)"))
+    run_jug(*compile_, cwd=tmp_path, env=env, check=0)
+    new = blobs_in_use(shared_jugdir, ["20"], indexed=True)
+    assert old != new and {n for n in old & new if n.startswith("shared-")}
+    assert {n for n in old - new if n.startswith("hashidx-")}  # 19 tasks: other buckets
+    manifests, left = stored_blobs(shared_jugdir)
+    assert {name for name in left if not name.startswith("manifests-")} == new
+    run_jug("execute", "jugfile.py", "--jugdir", shared_jugdir, "--will-cite", "--", "20",
+            cwd=tmp_path, env=env, check=0)
+
+
+WAITING = """
+    import os
+    import time
+    from jug import TaskGenerator
+
+    ARGS = [0, 1, 2, 3, 4, 5]
+
+    @TaskGenerator
+    def work(x):
+        while not os.path.exists("go"):
+            time.sleep(0.05)
+        return x
+
+    results = [work(x) for x in ARGS]
+"""
+
+
+def test_a_worker_goes_on_when_a_retrace_drops_the_chunks_it_reads(tmp_path, shared_jugdir):
+    # chunks of 2 tasks: the edit changes the rows of tasks 2..5 only; the
+    # worker, started on the old manifest, finds their chunks gone with it
+    from jugtest import start_jug
+
+    write(tmp_path / "jugfile.py", WAITING)
+    env = jug_env(JUG_CHUNK_TASKS=2)
+    run_jug("compile", "jugfile.py", "--jugdir", shared_jugdir, cwd=tmp_path, env=env, check=0)
+    worker = start_jug("execute", "jugfile.py", "--jugdir", shared_jugdir, "--will-cite",
+                       cwd=tmp_path, env=env)
+    with open_store(shared_jugdir) as store:
+        deadline = time.monotonic() + 60
+        while not [name for name in store.list_locks() if len(name) == 40]:
+            assert worker.poll() is None and time.monotonic() < deadline, worker.communicate()
+            time.sleep(0.05)
+    write(tmp_path / "jugfile.py", WAITING.replace("[0, 1, 2, 3, 4, 5]", "[0, 1, 20, 30, 40, 50]"))
+    run_jug("compile", "jugfile.py", "--jugdir", shared_jugdir, cwd=tmp_path, env=env, check=0)
+    (tmp_path / "go").touch()
+    out, err = worker.communicate(timeout=120)
+    assert worker.returncode == 0, err
+    run_jug("check", "jugfile.py", "--jugdir", shared_jugdir, cwd=tmp_path, env=env, check=0)

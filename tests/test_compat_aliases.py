@@ -75,12 +75,17 @@ opened.close()
 def test_the_same_script_works_under_both(differential):
     scenario = differential.scenario({"jugfile.py": JUGFILE})
     scenario.execute()
-    printed = scenario.python(SCRIPT)
+    printed = assert_same_output(scenario.python(SCRIPT))
+    assert "argv untouched: True ['--my-option'] ['--my-option']" in printed
+
+
+def assert_same_output(printed):
+    """Both ran the script without error and printed the same; what they printed."""
     original, ours = printed["original"], printed["ours"]
     assert original.returncode == 0, original.stderr
     assert ours.returncode == 0, ours.stderr
     assert ours.stdout == original.stdout
-    assert "argv untouched: True ['--my-option'] ['--my-option']" in ours.stdout
+    return ours.stdout
 
 
 @pytest.mark.parametrize("how", ["main", "module", "jug-execute"])
@@ -136,13 +141,55 @@ ALIASES = [
     ("jug.backends.base", ["base_store", "base_lock"]),
     ("jug.backends.encode", ["encode", "decode", "encode_to", "decode_from"]),
     ("jug.unsafe", ["NoHash"]),
-    ("jug.task", ["alltasks", "Task", "TaskGenerator", "value"]),
+    ("jug.task", ["alltasks", "Task", "TaskGenerator", "value", "CachedFunction"]),
     ("jug.mapreduce", ["block_access", "block_access_slice"]),
-    ("jug.jug_version", ["__version__"]),
+    ("jug.jug_version", ["__version__", "CITATION"]),
+    ("jug.backends.select", ["select"]),
+    ("jug.hash", ["hash_update", "new_hash_object", "hash_one"]),
     ("jug.hooks.register", ["register_hook", "jug_hook"]),
     ("jug.subcommands", ["SubCommand", "SubCommandError", "NoSuchCommandError", "cmdapi",
                          "maybe_print_citation_info"]),
 ]
+
+
+POINTS = (Path(__file__).parent / "compat_jugfiles" / "points.py").read_text()
+
+# After a plain `import jug`, what the original made reachable from it.
+ORIGINAL_NAMES_SCRIPT = """
+import jug
+print(jug.file_store.__name__, jug.dict_store.__name__, jug.redis_store.__name__)
+print(jug.utils.identity(5), jug.jug.is_jug_running(), callable(jug.options.set_jugdir))
+print(jug.backends.select is jug.backends.select, jug.jug_version.CITATION.splitlines()[0])
+print(hasattr(jug.hooks, "exit_checks") or callable(jug.hooks.register_hook))
+M = jug.hash.new_hash_object()
+print(jug.hash.hash_update(M, [("a", 1), ("b", [2, 3])]) is M, len(M.hexdigest()))
+from jug.backends.select import select
+from jug.task import CachedFunction
+print(CachedFunction is jug.CachedFunction, select("dict_store").can_load("0" * 40))
+jug.init("jugfile.py", "jugfile.jugdata")
+import jugfile
+print(jug.value(jugfile.norms))
+"""
+
+
+def test_the_original_modules_reachable_from_a_plain_import_jug(differential):
+    scenario = differential.scenario({"jugfile.py": POINTS})
+    scenario.execute()
+    scenario.assert_same_status()
+    printed = assert_same_output(scenario.python(ORIGINAL_NAMES_SCRIPT))
+    assert printed.splitlines()[-1] == "[2, 3]"
+
+
+def test_import_jug_stays_light_with_the_original_names():
+    code = ("import sys, jug; heavy = {'redis', 'jug.backends', 'jug.utils'} & set(sys.modules); "
+            "print(sorted(heavy)); jug.redis_store; print('redis' in sys.modules or "
+            "'jug.backends.redis_store' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], env=jug_env(), capture_output=True,
+                          text=True, timeout=60)
+    assert proc.stdout.split("\n")[:2] == ["[]", "True"], proc.stderr
+    proc = subprocess.run([sys.executable, "-c", "import jug; jug.no_such_name"], env=jug_env(),
+                          capture_output=True, text=True, timeout=60)
+    assert "AttributeError: module 'jug' has no attribute 'no_such_name'" in proc.stderr
 
 
 @pytest.mark.parametrize("module,names", ALIASES, ids=[m for m, _ in ALIASES])

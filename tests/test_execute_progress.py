@@ -189,3 +189,101 @@ def test_verbose_info_logs_each_task_as_the_original(differential):
     assert len(re.findall(r"^INFO:jug:Finished jugfile.work \(\d+\.\d+ s\)$",
                           outcomes["ours"].stderr, re.M)) == 12
     assert "%|" not in outcomes["ours"].stderr
+
+
+def test_workers_import_the_jug_the_parent_found_on_its_sys_path(tmp_path):
+    # jug reachable only through the sys.path of the script that calls it:
+    # no PYTHONPATH (and an installed jug, if any, is another one)
+    from jugtest import REPO, with_variables
+
+    write(tmp_path / "jugfile.py", """
+        from jug import TaskGenerator
+
+        @TaskGenerator
+        def where(x):
+            import jug
+            return jug.__file__
+
+        found = [where(i) for i in range(4)]
+    """)
+    script = (f"import sys; sys.path.insert(0, {REPO!r}); from jug.jug import main; main()")
+    env = with_variables(jug_env(), {"PYTHONPATH": None})
+    proc = subprocess.run([sys.executable, "-c", script, "execute", "jugfile.py", "-j", "2",
+                           "--will-cite"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"^\s+4\s+0  jugfile.where$", proc.stdout, re.M), proc.stdout
+    value = subprocess.run(
+        [sys.executable, "-c", "import jug; jug.init('jugfile.py', 'jugfile.jugdata'); "
+         "import jugfile; print(set(jug.value(jugfile.found)))"],
+        cwd=tmp_path, env=jug_env(), capture_output=True, text=True, timeout=60)
+    assert value.stdout.strip() == repr({os.path.join(REPO, "jug", "__init__.py")}), value
+
+
+FAILING = """
+    from jug import TaskGenerator
+
+    @TaskGenerator
+    def fail():
+        raise ValueError("no")
+
+    @TaskGenerator
+    def use(x):
+        return x
+
+    use(fail())
+"""
+
+
+def test_a_failed_task_is_not_hidden_by_a_worker_that_gave_up(tmp_path):
+    # one worker fails `fail` (exit 1), the other gives up on `use`, whose
+    # dependency failed elsewhere and stays failed (exit 3): the run failed
+    write(tmp_path / "jugfile.py", FAILING)
+    proc = run_jug("execute", "jugfile.py", "-j", "2", "--keep-failed", "--wait-cycle-time",
+                   "0.2", "--nr-wait-cycles", "5", "--will-cite", cwd=tmp_path, check=1)
+    assert "jug: 1 tasks failed: jugfile.fail" in proc.stderr
+
+
+def test_a_worker_killed_by_a_signal_is_named_and_fails_the_run(tmp_path):
+    # the first run of `die` kills its worker; the other worker takes over
+    # its stale lock and finishes: every task done, but a worker was killed
+    write(tmp_path / "jugfile.py", """
+        import os
+        import signal
+        import time
+        from jug import TaskGenerator
+
+        @TaskGenerator
+        def die():
+            if not os.path.exists("died"):
+                open("died", "w").close()
+                os.kill(os.getpid(), signal.SIGKILL)
+            return 1
+
+        @TaskGenerator
+        def slow(x):
+            time.sleep(0.3)
+            return x
+
+        die()
+        [slow(i) for i in range(4)]
+    """)
+    proc = run_jug("execute", "jugfile.py", "-j", "2", "--wait-cycle-time", "0.2",
+                   "--will-cite", cwd=tmp_path, check=128 + signal.SIGKILL)
+    assert re.search(r"^jug: worker [12] of 2 was killed by SIGKILL; ", proc.stderr, re.M), \
+        proc.stderr
+    run_jug("check", "jugfile.py", cwd=tmp_path, check=0)
+
+
+def test_the_exit_code_of_several_workers():
+    import io
+
+    from jug.project.workers import exit_code
+
+    assert exit_code([0, 0]) == 0
+    assert exit_code([3, 1, 0]) == 1  # a failure first
+    assert exit_code([0, 3]) == 3
+    said = io.StringIO()
+    assert exit_code([0, -signal.SIGKILL], out=said) == 137
+    assert exit_code([3, -signal.SIGTERM, 1], out=said) == 1
+    assert said.getvalue().splitlines()[1].startswith("jug: worker 2 of 3 was killed by SIGTERM;")

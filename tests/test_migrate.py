@@ -97,6 +97,18 @@ def assert_nothing_recomputed(directory, jugdir, expected_values, tasks_logged):
     assert our_values(directory, jugdir) == expected_values
 
 
+def assert_says_where_the_old_results_are(stdout, in_place):
+    """Imported into the original's own store, the results were written
+    there: "Nothing in ... was changed" would be wrong."""
+    last = stdout.splitlines()[-1]
+    if in_place:
+        assert last.startswith("The original's results in ") and "were left as they were (the " \
+            "imported copies are stored next to them, under this jug's names)." in last, stdout
+        assert "Nothing in" not in stdout, stdout
+    else:
+        assert last.startswith("Nothing in "), stdout
+
+
 @pytest.mark.parametrize("layout", ["shared", "separate", "packed"])
 def test_migrate_a_file_store(tmp_path, original_jug, layout):
     setup_pipeline(tmp_path)
@@ -130,6 +142,7 @@ def test_migrate_a_file_store(tmp_path, original_jug, layout):
     assert table["pipeline.is_prime"]["Imported"] == 38
     assert sum(row["Imported"] for row in table.values()) == 68, migrated.stdout
     assert "68 of 68 tasks now have their result" in migrated.stdout
+    assert_says_where_the_old_results_are(migrated.stdout, layout != "separate")
     # the inside of the finished CompoundTask maps to no task: listed, left alone
     assert "2 results of the original match no task" in migrated.stdout
     assert len(log_lines(tmp_path)) == tasks_logged
@@ -170,6 +183,7 @@ def test_migrate_a_redis_store(tmp_path, original_jug, redis_url, layout):
                            cwd=tmp_path, check=0)
         assert "(Redis store)" in migrated.stdout
         assert "68 of 68 tasks now have their result" in migrated.stdout, migrated.stdout
+        assert_says_where_the_old_results_are(migrated.stdout, layout == "shared")
         assert len(log_lines(tmp_path)) == tasks_logged
 
         after = redis_snapshot(base + "/0")
@@ -275,3 +289,16 @@ def test_bad_source_is_one_clear_line(tmp_path):
 def test_help_has_an_example():
     proc = run_jug("migrate", "--help", cwd=".", check=0)
     assert "Example:" in proc.stdout and "jug migrate primes.py --dry-run" in proc.stdout
+
+
+def test_a_jug_hash_written_with_hash_update_migrates(tmp_path, original_jug):
+    # jug.hash.hash_update/new_hash_object, as a __jug_hash__ written for jug 2
+    # calls them, are the original's while migrating: its results map
+    shutil.copy(JUGFILES / "points.py", tmp_path / "jugfile.py")
+    run_original(original_jug, "execute", "jugfile.py", "--will-cite", cwd=tmp_path)
+    migrated = run_jug("migrate", "jugfile.py", cwd=tmp_path, check=0)
+    _, table = parse_summary_table(migrated.stdout)
+    assert table["jugfile.norm"]["Imported"] == 2, migrated.stdout
+    execute = run_jug("execute", "jugfile.py", "--will-cite", cwd=tmp_path, check=0)
+    assert executed_total(execute.stdout) == 0, execute.stdout
+

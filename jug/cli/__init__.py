@@ -16,6 +16,7 @@ commands or a command name is not a built-in one.
 """
 
 import importlib
+import sys
 
 import click
 
@@ -43,6 +44,10 @@ COMMANDS = {
 
 COMPLETION_SHELLS = ("bash", "zsh", "fish")
 
+#: ``sys.path`` as this process had it when the command line was loaded,
+#: before any jugfile changed it: what ``jug execute -j``'s workers get.
+STARTUP_PATH = tuple(sys.path)
+
 
 class LazyGroup(click.Group):
     """A group whose subcommands are imported only when invoked (built-in
@@ -53,8 +58,10 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except click.BadParameter as error:
             source = _value_source(error)
-            if source:
+            if isinstance(source, str):
                 error.message = f"{error.message} (the value comes from {source})"
+            elif source is not None:  # a configuration file: named as an option would be
+                error.param_hint = f"{source.key!r} in {source.path} ([{source.section}])"
             raise
 
     def list_commands(self, ctx):
@@ -150,16 +157,65 @@ def main(ctx):
     from jug.config import default_map
     from jug.errors import JugError
 
+    sources = ctx.meta["jug.config_sources"] = {}  # where each value came from
     try:
-        ctx.default_map = default_map(list(COMMANDS))
+        ctx.default_map = default_map(list(COMMANDS), sources=sources)
     except JugError as error:
         click.echo(f"jug: {error}", err=True)
         raise SystemExit(1) from None
+    name = ctx.invoked_subcommand
+    if name in sources and name in COMMANDS and not ctx.resilient_parsing:
+        command = _builtin_command(name)
+        _by_parameter_names(command, ctx.default_map[name], sources[name])
+        _warn_of_unknown_keys(name, command, sources[name])
+
+
+def _option_names(command):
+    """``{key: parameter}``: the configuration keys ``command`` reads, its
+    parameters' names and its options' long names (``json`` for ``--json``,
+    whose parameter is ``as_json``), dashes as underscores."""
+    names = {}
+    for param in command.params:
+        names[param.name] = param.name
+        for option in getattr(param, "opts", ()):
+            if option.startswith("--"):
+                names.setdefault(option[2:].replace("-", "_"), param.name)
+    return names
+
+
+def _by_parameter_names(command, defaults, sources):
+    """Key ``defaults`` and ``sources`` by the parameter each configuration
+    key sets (a jugrc may name an option as on the command line)."""
+    names = _option_names(command)
+    for key in list(defaults):
+        param = names.get(key, key)
+        if param != key and param not in defaults:
+            defaults[param] = defaults.pop(key)
+            sources[param] = sources.pop(key)
+
+
+def _warn_of_unknown_keys(name, command, sources):
+    """One warning per configuration key that ``jug NAME`` reads
+    (``sources``: parameter -> :class:`jug.config.ConfigSource`) and that
+    is no option of it (a key of ``[main]`` only when no command has it:
+    ``[main]`` serves them all); the key is ignored, as jug 2 does."""
+    known = {param.name for param in command.params}
+    unknown = {key: source for key, source in sources.items() if key not in known}
+    if any(source.section == "main" for source in unknown.values()):
+        known_somewhere = {key for other in COMMANDS if other != name
+                           for key in _option_names(_builtin_command(other))}
+        unknown = {key: source for key, source in unknown.items()
+                   if source.section != "main" or key not in known_somewhere}
+    for source in unknown.values():
+        where = "jug's commands" if source.section == "main" else f"jug {name}"
+        click.echo(f"jug: warning: {source.path}: [{source.section}] {source.key} is not an "
+                   f"option of {where}; it is ignored (see `jug {name} --help`)", err=True)
 
 
 def _value_source(error):
     """Where the bad value of a BadParameter came from when not from the
-    command line: the environment variable or the jugrc files."""
+    command line: the environment variable (a sentence), a configuration
+    file (its :class:`jug.config.ConfigSource`), or None."""
     import os
     import sys
 
@@ -173,6 +229,10 @@ def _value_source(error):
         if name and os.environ.get(name):
             return f"the environment variable {name}"
     if ctx.default_map and param.name in ctx.default_map:
-        return f"a jugrc file (key {param.name.replace('_', '-')})"
+        from jug.cli.options import config_source
+
+        source = config_source(ctx, param.name)
+        return source if source is not None else \
+            f"a jugrc file (key {param.name.replace('_', '-')})"
     return None
 

@@ -8,9 +8,9 @@ from jug.cli.options import (common_options, jug_command, jugfile_arguments, rep
 
 @jug_command("execute")
 @jugfile_arguments
-@click.option("--wait-cycle-time", default=12.0, type=float, show_default=True,
+@click.option("--wait-cycle-time", default=12.0, type=click.FloatRange(min=0), show_default=True,
               help="Longest sleep between checks when every runnable task is taken.")
-@click.option("--nr-wait-cycles", default=150, type=int, show_default=True,
+@click.option("--nr-wait-cycles", default=150, type=click.IntRange(min=0), show_default=True,
               help="Give up after this many wait cycles without progress.")
 @click.option("--keep-going", is_flag=True, help="Go on after a task raises (exit 1 at the end).")
 @click.option("--keep-failed", is_flag=True,
@@ -46,7 +46,10 @@ def command(wait_cycle_time, nr_wait_cycles, keep_going, keep_failed, no_check_e
     or the stop file ended the run; 1 when a task failed here, or on an error
     (the reason is on stderr); 3 when tasks remain that this worker gave up
     on: held by other workers for longer than the wait, or waiting on tasks
-    that failed elsewhere or were not selected (see `jug status`).
+    that failed elsewhere or were not selected (see `jug status`).  With
+    -j N, 1 when any worker exits 1, else 128+S when a worker was killed by
+    signal S (named on stderr), else the highest code of the workers; 130
+    after Ctrl-C.
 
     \b
     Example:

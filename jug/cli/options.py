@@ -30,18 +30,54 @@ class CommonOptions:
     redis_retry: float | None = None  # --redis-retry (None: JUG_REDIS_RETRY or the default)
 
 
-def default_jugdir(jugfile, template="%(jugfile)s.jugdata"):
+def default_jugdir(jugfile, template="%(jugfile)s.jugdata", source=None):
     """Expand a --jugdir template as jug does: ``%(jugfile)s`` is the jugfile
-    path without its ``.py`` and ``%(date)s`` is today's date."""
+    path without its ``.py`` and ``%(date)s`` is today's date.  ``source``:
+    the configuration file that set it (:class:`jug.config.ConfigSource`),
+    named in an error."""
     stem = jugfile[:-3] if jugfile.endswith(".py") else jugfile
     try:
         return template % {"jugfile": stem, "date": datetime.date.today().isoformat()}
     except (KeyError, ValueError, TypeError) as error:
         from jug.errors import ConfigError
 
-        raise ConfigError(f"cannot expand the --jugdir template {template!r} ({error!r}): "
+        what = "the --jugdir template" if source is None else "the jugdir template"
+        where = "" if source is None else f" set by {source}"
+        raise ConfigError(f"cannot expand {what} {template!r}{where} ({error!r}): "
                           "only %(jugfile)s and %(date)s may appear in it (write %% for a "
                           "literal %)") from None
+
+
+def config_source(ctx, name):
+    """The :class:`jug.config.ConfigSource` of parameter ``name`` of the
+    command of ``ctx`` when its value came from a configuration file, else
+    None."""
+    from click.core import ParameterSource
+
+    if ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT_MAP, None):
+        return None
+    return ctx.meta.get("jug.config_sources", {}).get(ctx.info_name, {}).get(name)
+
+
+class Seconds(click.ParamType):
+    """A number of seconds: above 0 (or, ``zero_ok``, 0 too), finite.  A bad
+    value is a usage error naming where it was set (the command line, the
+    environment or a configuration file)."""
+
+    name = "seconds"
+
+    def __init__(self, zero_ok=False):
+        self.zero_ok = zero_ok
+
+    def convert(self, value, param, ctx):
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            seconds = float("nan")
+        if not (seconds >= 0 if self.zero_ok else seconds > 0) or seconds == float("inf"):
+            bound = "0 or more" if self.zero_ok else "above 0"
+            self.fail(f"{value!r} is not a number of seconds ({bound})", param, ctx)
+        return seconds
 
 
 def jugfile_arguments(f):
@@ -63,11 +99,11 @@ def jugfile_arguments(f):
                      help="Do not print the citation request."),
         click.option("--aggressive-unload", is_flag=True, default=False,
                      help="Drop results from memory as soon as they are not needed."),
-        click.option("--lease", default=None, type=float, metavar="SECONDS",
+        click.option("--lease", default=None, type=Seconds(), metavar="SECONDS",
                      help="A lock without a heartbeat for this long is stale (its worker "
                           "is presumed dead and the task is run again); every worker of a "
                           "store should use the same.  [default: JUG_LEASE or 900]"),
-        click.option("--redis-retry", default=None, type=float, metavar="SECONDS",
+        click.option("--redis-retry", default=None, type=Seconds(zero_ok=True), metavar="SECONDS",
                      help="How long a Redis call is retried while the server cannot be "
                           "reached before jug gives up.  [default: JUG_REDIS_RETRY or 60]"),
     ]
@@ -84,7 +120,9 @@ def common_options(jugfile, user_args, jugdir, verbose, short, debug, pdb, will_
     if jugdir is None:
         jugdir = default_jugdir(jugfile)
     elif "%(" in jugdir:
-        jugdir = default_jugdir(jugfile, jugdir)
+        ctx = click.get_current_context(silent=True)
+        source = config_source(ctx, "jugdir") if ctx is not None else None
+        jugdir = default_jugdir(jugfile, jugdir, source)
     _configure_logging(verbose)
     return CommonOptions(
         jugfile=jugfile, jugdir=jugdir, argv=(jugfile,) + tuple(user_args),

@@ -7,7 +7,7 @@ from jug.cli.options import common_options, jug_command, jugfile_arguments, repo
 
 @jug_command("sleep-until")
 @jugfile_arguments
-@click.option("--poll-time", default=12.0, type=float, show_default=True,
+@click.option("--poll-time", default=12.0, type=click.FloatRange(min=0), show_default=True,
               help="Seconds between checks.")
 @report_errors
 def command(poll_time, **params):

@@ -393,8 +393,8 @@ class Jug2Hasher:
 
     def _call_user_hash(self, function, *args):
         """``function(*args)`` (a ``__jug_hash__`` or a CustomHash function)
-        with ``jug.hash.hash_one`` meaning the original's ``hash_one``."""
-        with _original_hash_one(function, self.hash_one):
+        with ``jug.hash.hash_one`` and ``hash_update`` meaning the original's."""
+        with _original_hash_one(function, self.hash_one, self.update):
             digest = function(*args)
         if isinstance(digest, str):
             digest = digest.encode("utf-8")
@@ -404,13 +404,14 @@ class Jug2Hasher:
 
 
 @contextlib.contextmanager
-def _original_hash_one(function, original_hash_one):
-    """Make ``jug.hash.hash_one`` (looked up when the function runs, or bound
-    in its module's globals under any name) be ``original_hash_one`` while
-    the block runs."""
+def _original_hash_one(function, original_hash_one, original_update):
+    """Make ``jug.hash.hash_one`` and ``jug.hash.hash_update`` (looked up
+    when the function runs, or bound in its module's globals under any name)
+    be ``original_hash_one`` and ``original_update`` while the block runs
+    (``new_hash_object`` is SHA-1 in both)."""
     import jug.hash
 
-    ours = jug.hash.hash_one
+    pairs = ((jug.hash.hash_one, original_hash_one), (jug.hash.hash_update, original_update))
     namespaces = [jug.hash.__dict__]
     function_globals = getattr(getattr(function, "__func__", function), "__globals__", None)
     if isinstance(function_globals, dict) and function_globals is not jug.hash.__dict__:
@@ -418,14 +419,15 @@ def _original_hash_one(function, original_hash_one):
     replaced = []
     for namespace in namespaces:
         for name, bound in list(namespace.items()):
-            if bound is ours:
-                namespace[name] = original_hash_one
-                replaced.append((namespace, name))
+            for ours, original in pairs:
+                if bound is ours:
+                    namespace[name] = original
+                    replaced.append((namespace, name, bound))
     try:
         yield
     finally:
-        for namespace, name in replaced:
-            namespace[name] = ours
+        for namespace, name, bound in replaced:
+            namespace[name] = bound
 
 
 def _task_dependencies(task):

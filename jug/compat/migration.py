@@ -46,6 +46,7 @@ class MigrationReport:
     notes: tuple = ()  # problems with the old store as a whole (its pack file)
     finished: int | None = None  # tasks of the fresh manifest with a result (not in a dry run)
     total: int | None = None  # tasks of the fresh manifest
+    in_place: bool = False  # imported into the store the original wrote (the same place)
 
     def count(self, category):
         return sum(self.counts[category].values())
@@ -209,6 +210,7 @@ def migrate(jugfile, argv, new_store, old_store, dry_run=False):
     report = MigrationReport(
         source=old_store.describe(), source_kind=old_store.kind, target=new_store.describe(),
         dry_run=dry_run, counts=counts, failures=tuple(failures),
+        in_place=shared and _in_place(new_store, old_store),
         unmapped=tuple(sorted(unmapped)), stopped_at=trace.stopped_at, traces=traces,
         notes=tuple(note for note in [getattr(old_store, "pack_error", None)] if note))
     if dry_run:
@@ -244,6 +246,21 @@ def _same_place(new_store, old_store):
     if isinstance(new_path, str) and isinstance(old_path, str):
         return os.path.realpath(new_path) == os.path.realpath(old_path)
     return old_store.kind == "Redis store"  # cheap to check key by key: assume so
+
+
+def _in_place(new_store, old_store):
+    """Is ``new_store`` the very directory or Redis database the original
+    wrote (the results were imported next to its own)?"""
+    if isinstance(getattr(old_store, "path", None), str):
+        return _same_place(new_store, old_store)
+    where = []
+    for store in (new_store, old_store):
+        pool = getattr(getattr(store, "_client", None), "connection_pool", None)
+        settings = getattr(pool, "connection_kwargs", None) or {}
+        where.append((settings.get("host", "localhost"), settings.get("port", 6379),
+                      int(settings.get("db", 0) or 0)))
+    return where[0] == where[1] and None not in (getattr(new_store, "_client", None),
+                                                getattr(old_store, "_client", None))
 
 
 _LISTED = 20
@@ -313,7 +330,9 @@ def summary_lines(report, options, list_unmapped=False):
             lines.append(f"jug: no task of {options.jugfile} matches a result of the original: "
                          "is this the jugfile (with the same arguments) that computed them?")
     if report.total is not None:
-        lines.append(f"Nothing in {report.source} was changed. {report.finished} of "
-                     f"{report.total} tasks now have their result (`jug status "
-                     f"{options.jugfile}`).")
+        kept = (f"The original's results in {report.source} were left as they were (the "
+                "imported copies are stored next to them, under this jug's names)."
+                if report.in_place else f"Nothing in {report.source} was changed.")
+        lines.append(f"{kept} {report.finished} of {report.total} tasks now have their result "
+                     f"(`jug status {options.jugfile}`).")
     return lines

@@ -19,7 +19,8 @@ does, instead of queueing for the re-trace lock.
 
 The index is rewritten under a short lock in the store (``index-<key>``):
 read, put the new candidate first, drop older candidates of the same
-environment and those beyond :data:`MAX_CANDIDATES` (their blobs removed),
+environment and those beyond :data:`MAX_CANDIDATES` (their manifests
+removed, with the blobs no other manifest uses: :mod:`jug.compiler.blobs`),
 write.  ``put_blob`` is atomic, so readers see the old index or the new.
 """
 
@@ -117,9 +118,11 @@ def add_candidate(store, name, candidate):
         document = {"version": INDEX_VERSION, "candidates": [e.to_json() for e in kept]}
         store.put_blob(name, json.dumps(document, sort_keys=True).encode("utf-8"))
         alive = {e.blob for e in kept}
-        for entry in dropped:
-            if entry.blob is not None and entry.blob not in alive:
-                store.remove_blob(entry.blob)
+        gone = {e.blob for e in dropped if e.blob is not None and e.blob not in alive}
+        if gone:
+            from jug.compiler.blobs import remove_manifests
+
+            remove_manifests(store, gone)  # with the payload and chunks only they use
     finally:
         if locked:
             store.unlock(lock_name)

@@ -175,8 +175,11 @@ def refreeze():
 
 
 def _run_module(code, module, jugfile, barrier_error):
+    from jug.compiler.sources import importing_by_content
+
     try:
-        exec(code, module.__dict__)
+        with importing_by_content():  # a stale .pyc of a local module would trace old code
+            exec(code, module.__dict__)
     except barrier_error:
         return
     except SystemExit:

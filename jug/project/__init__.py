@@ -156,6 +156,7 @@ def execute(options, execute_options, check_environment=True, out=None, observer
     ``jug execute -j``) no citation and no table are printed."""
     import signal
 
+    from jug.errors import ManifestError
     from jug.execution import ExecutionState, TaskFailed, execute_graph
     from jug.hooks import jug_hook
     from jug.io import print_task_summary_table
@@ -189,6 +190,13 @@ def execute(options, execute_options, check_environment=True, out=None, observer
                     _close(observer)
                     print(str(error), file=sys.stderr)
                     return 1
+                except ManifestError:
+                    if not _manifest_replaced(options, store, manifest):
+                        raise
+                    outcome = None  # a newer trace dropped this one's chunks: go on from it
+            if outcome is None:
+                known = None
+                continue
             failed = failed or outcome.failed
             if manifest.complete or not outcome.all_finished:
                 break
@@ -211,6 +219,16 @@ def execute(options, execute_options, check_environment=True, out=None, observer
                   "failed tasks); see `jug status`.", file=sys.stderr)
         return EXIT_UNFINISHED
     return 0
+
+
+def _manifest_replaced(options, store, manifest):
+    """Has a newer trace replaced ``manifest``, taking with it the blobs
+    only it used (:mod:`jug.compiler.blobs`), one of which this worker
+    could not read?  Else the blob is damaged or missing for good."""
+    from jug.compiler.build import find_manifest
+
+    found = find_manifest(options.jugfile, store, list(options.argv))
+    return found.manifest is None or found.manifest.blob_name != manifest.blob_name
 
 
 def heartbeat_period(store):

@@ -11,7 +11,9 @@ What is kept, and why (each is said in one line of the output):
   jugfiles sharing the jugdir.  They are found by listing the store's
   ``manifest-*`` blobs, which is every manifest an index lists and also
   those no index lists any more (kept: nothing proves them unused);
-  ``--current-only`` ignores them, and removes those manifests;
+  ``--current-only`` ignores them, and removes those manifests with the
+  payload and chunk blobs no remaining manifest uses
+  (:mod:`jug.compiler.blobs`);
 * when a manifest stopped at a barrier (or a ``bvalue``), every result: the
   tasks after the barrier are not known until it is passed, and any result
   may be one of theirs (a task's hash does not tell which stage made it),
@@ -69,6 +71,7 @@ class CleanupPlan:
     locks: list = dataclasses.field(default_factory=list)  # (LockInfo, why)
     live_locks: list = dataclasses.field(default_factory=list)  # LockInfo
     manifests: list = dataclasses.field(default_factory=list)  # blob names to remove
+    manifest_blobs: list = dataclasses.field(default_factory=list)  # (name, size) only they use
     kept: list = dataclasses.field(default_factory=list)  # Kept
     measure: bool = False  # size the kept results too (--dry-run)
 
@@ -136,6 +139,7 @@ def plan_results(options, store, request, plan):
     others = [name for name in names or () if name != manifest.blob_name]
     if request.current_only:
         plan.manifests = others
+        plan.manifest_blobs = _blobs_only_used_by(store, others)
     else:
         for name in others:
             other, unreadable = read_manifest(store, name)
@@ -165,6 +169,17 @@ def plan_results(options, store, request, plan):
         left -= foreign
     plan.results = sorted((key, *sizes.get(key, (0, True))) for key in left)
     plan.temp_files = store.stale_temp_files(older_than=store.lease)
+
+
+def _blobs_only_used_by(store, manifests):
+    """``[(name, size)]`` of the payload and chunk blobs that only
+    ``manifests`` use (:mod:`jug.compiler.blobs`)."""
+    from jug.compiler.blobs import unused_blobs
+
+    if not manifests:
+        return []
+    names = sorted((unused_blobs(store, manifests) or set()) - set(manifests))
+    return [(name, (store.blob_info(name) or (0, 0))[0]) for name in names]
 
 
 def _references(manifest):
@@ -231,10 +246,13 @@ def carry_out(store, plan, request, out):
     if not (request.locks_only or request.failed_only):
         removed = store.remove_many([key for key, _, _ in plan.results]) if plan.results else ()
         print(f"Removed {len(removed)} objects", file=out)
-        for name in plan.manifests:
+        for name in plan.manifests:  # the manifests first: none is seen without its blobs
+            store.remove_blob(name)
+        for name, _ in plan.manifest_blobs:
             store.remove_blob(name)
         if plan.manifests:
-            print(f"Removed {_count(len(plan.manifests), 'other manifest')}", file=out)
+            blobs = f" and {_blob_summary(plan.manifest_blobs)}" if plan.manifest_blobs else ""
+            print(f"Removed {_count(len(plan.manifests), 'other manifest')}{blobs}", file=out)
         for name, _ in plan.temp_files:
             store.remove_temp_file(name)
         if plan.temp_files:
@@ -248,6 +266,13 @@ def carry_out(store, plan, request, out):
     print(f"Removed {removed} {'failure locks' if request.failed_only else 'locks'}", file=out)
 
 
+def _blob_summary(blobs):
+    """``5 blobs only they used (3.2 kB)``: the payloads and chunks of the
+    manifests removed."""
+    total = sum(size for _, size in blobs)
+    return f"{_count(len(blobs), 'blob')} only they used ({size_text(total)})"
+
+
 def print_dry_run(plan, request, out):
     if not (request.locks_only or request.failed_only):
         total = sum(size for _, size, _ in plan.results)
@@ -258,6 +283,10 @@ def print_dry_run(plan, request, out):
             print(f"  {key}  {size_text(size):>9}{origin}", file=out)
         for name in plan.manifests:
             print(f"Would remove the manifest {name}", file=out)
+        if plan.manifest_blobs:
+            print(f"Would remove {_blob_summary(plan.manifest_blobs)}:", file=out)
+            for name, size in plan.manifest_blobs:
+                print(f"  {name}  {size_text(size):>9}", file=out)
         if plan.temp_files:
             total = sum(size for _, size in plan.temp_files)
             print(f"Would remove {_count(len(plan.temp_files), 'temporary file')} "

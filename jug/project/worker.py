@@ -30,7 +30,18 @@ def _log():
 @contextlib.contextmanager
 def prepared_worker(options, store, manifest, trace, run_jugfile=False):
     """``with prepared_worker(...) as (graph, runner):`` (see the module
-    docstring); ``trace`` is the live trace when this process just traced."""
+    docstring); ``trace`` is the live trace when this process just traced.
+    A user's module that the top level or a task imports is loaded by its
+    content, never from a stale ``.pyc`` (:mod:`jug.compiler.sources`)."""
+    from jug.compiler.sources import importing_by_content
+
+    with importing_by_content(), _prepared(options, store, manifest, trace,
+                                           run_jugfile) as prepared:
+        yield prepared
+
+
+@contextlib.contextmanager
+def _prepared(options, store, manifest, trace, run_jugfile):
     if trace is not None:
         with _restoring(trace):
             yield trace.graph, _trace_runner(trace)

@@ -25,7 +25,12 @@ import sys
 STOP_TIMEOUT = 30.0
 #: the exit code after an interruption (128 + SIGINT, as a shell reports it)
 INTERRUPTED = 130
-_WORKER = "import sys; from jug.cli import main; sys.exit(main())"
+# A worker starts with the parent's sys.path entries it lacks (JUG_WORKER_PATH,
+# read and removed first): jug, and what it imports, may be reachable only
+# through the sys.path of a script that put them there before calling jug.
+_WORKER = ("import os, sys; sys.path[:0] = [p for p in os.environ.pop('JUG_WORKER_PATH', '')"
+           ".split(os.pathsep) if p and p not in sys.path]; "
+           "from jug.cli import main; sys.exit(main())")
 
 
 class _Stop(Exception):
@@ -54,8 +59,8 @@ def worker_arguments(args):
 
 
 def run_workers(options, args, jobs, select=None, out=None):
-    """Run ``jobs`` workers to completion; returns the exit code (the
-    highest of the workers', :data:`INTERRUPTED` after Ctrl-C)."""
+    """Run ``jobs`` workers to completion; returns the exit code
+    (:func:`exit_code`, :data:`INTERRUPTED` after Ctrl-C)."""
     from jug.project import load_manifest, open_project_store
     from jug.project.progress import ProgressLine, _is_terminal
 
@@ -75,11 +80,12 @@ def run_workers(options, args, jobs, select=None, out=None):
         run.progress = ProgressLine()
         run.progress.set_counts(len(run.done), run.total)
     command = [sys.executable, "-c", _WORKER, *worker_arguments(args)]
+    environment = worker_environment()
     previous = signal.signal(signal.SIGTERM, _raise_stop)
     workers = []
     try:
         for _ in range(jobs):
-            workers.append(subprocess.Popen(command, stdout=subprocess.PIPE,
+            workers.append(subprocess.Popen(command, stdout=subprocess.PIPE, env=environment,
                                             stdin=subprocess.DEVNULL, text=True, bufsize=1))
         run.listen(workers)
         codes = [worker.wait() for worker in workers]
@@ -96,7 +102,46 @@ def run_workers(options, args, jobs, select=None, out=None):
     finally:
         signal.signal(signal.SIGTERM, previous)
     run.close()
-    return _report(options, run, codes, out)
+    _report(options, run, out)
+    return exit_code(codes)
+
+
+def worker_environment():
+    """The workers' environment: this one, and the sys.path this process
+    started with (:data:`jug.cli.STARTUP_PATH`: before a jugfile changed
+    it, as a separately started worker has it), in ``JUG_WORKER_PATH``."""
+    import os
+
+    from jug.cli import STARTUP_PATH
+
+    return {**os.environ, "JUG_WORKER_PATH": os.pathsep.join(STARTUP_PATH)}
+
+
+def exit_code(codes, out=None):
+    """The exit code of ``jug execute -j`` from its workers' ``codes``
+    (``Popen.returncode``: -N for a worker killed by signal N): 1 when a
+    worker failed a task or stopped on an error, else 128 + N when one was
+    killed by signal N, else the highest (3: a worker gave up on tasks held
+    too long or waiting on failed ones).  A killed worker is named on
+    ``out`` (stderr)."""
+    out = out or sys.stderr
+    killed = [(number, -code) for number, code in enumerate(codes, 1) if code < 0]
+    for number, signum in killed:
+        print(f"jug: worker {number} of {len(codes)} was killed by {_signal_name(signum)}; "
+              "the lock of a task it ran is stale and taken over by the next worker",
+              file=out)
+    if 1 in codes:
+        return 1
+    if killed:
+        return 128 + killed[0][1]
+    return max(codes, default=0)
+
+
+def _signal_name(signum):
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
 
 
 def _raise_stop(signum, frame):
@@ -179,8 +224,8 @@ class _Run:
             self.progress = None
 
 
-def _report(options, run, codes, out):
-    """The citation, one table for every worker, the failures; the exit code."""
+def _report(options, run, out):
+    """The citation, one table for every worker, the failures."""
     from jug.io import print_task_summary_table
     from jug.project import CITATION, manifest_and_results, open_project_store
 
@@ -198,4 +243,3 @@ def _report(options, run, codes, out):
     if run.failed:
         print(f"jug: {len(run.failed)} tasks failed: " + ", ".join(sorted(set(run.failed))),
               file=sys.stderr)
-    return max(codes, default=0)

@@ -233,6 +233,22 @@ r = [f(open("data.txt").read()) for i in range(n)]
     assert _traced(tmp_path) == 1  # explaining ran no user code
 
 
+def test_explain_after_editing_the_jugfile_says_first_that_the_manifest_is_stale(tmp_path):
+    write(tmp_path / "jugfile.py", MARKED + "r = [f(i) for i in range(3)]\n")
+    run_jug("compile", "jugfile.py", cwd=tmp_path, check=0)
+    write(tmp_path / "jugfile.py", MARKED + "r = [f(i) for i in range(5)]\n")
+    proc = run_jug("compile", "jugfile.py", "--explain", cwd=tmp_path, check=0)
+    lines = proc.stdout.splitlines()
+    assert lines[0] == ("Manifest of jugfile.py: stale: the next command re-traces it "
+                        "(jugfile.py modified)"), proc.stdout
+    assert [line for line in lines if line.startswith("  * ")] == [
+        lines[lines.index("Files and directories read:") + 1]]
+    assert "->  now: jugfile.py modified" in lines[lines.index("Files and directories read:") + 1]
+    assert _traced(tmp_path) == 1  # the stored manifest is described: nothing ran
+    status = run_jug("status", "jugfile.py", "--short", cwd=tmp_path, check=1)
+    assert status.stderr == "jug: re-traced jugfile.py: jugfile.py modified\n"  # the same reason
+
+
 @pytest.mark.parametrize("kind", ["file", "redis"])
 def test_concurrent_workers_of_two_environments_each_find_their_manifest(tmp_path, kind,
                                                                          request):
