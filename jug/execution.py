@@ -403,6 +403,7 @@ class Worker:
             outcome = self._loop()
         except BaseException:
             self.drain(quietly=True)
+            self.release_all_held()
             raise
         self.drain()
         return outcome
@@ -598,6 +599,15 @@ class Worker:
         with self._held_mutex:
             self.held.discard(i)
         self.store.unlock(self.hashes[i])
+
+    def release_all_held(self):
+        """Give back every lock still held while an exception leaves the
+        worker: a SIGTERM or Ctrl-C can arrive between a claim and the
+        ``try`` of the task that releases it."""
+        with self._held_mutex:
+            left = list(self.held)
+        for i in left:
+            self.release_quietly(i)
 
     def release_quietly(self, i):
         """:meth:`release` while another exception is on its way out."""

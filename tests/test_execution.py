@@ -203,6 +203,23 @@ def test_a_failure_stops_the_worker_and_releases_the_lock():
     assert not store.is_locked(key("a")) and not store.exists(key("b"))
 
 
+def test_an_interruption_between_a_claim_and_its_task_releases_the_lock(monkeypatch):
+    """SIGTERM (``jug execute -j``'s stop) or Ctrl-C raised right after the
+    worker claimed a batch, before the task's own ``try`` began: the worker
+    leaves no lock behind."""
+    from jug.execution import Worker
+
+    def interrupted(self, batch):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Worker, "run_batch", interrupted)
+    graph = literal_graph({"a": [], "b": []})
+    store = MemoryStore()
+    with pytest.raises(KeyboardInterrupt):
+        run(graph, store)
+    assert not any(store.is_locked(key(name)) for name in "ab")
+
+
 def test_keep_going_runs_what_does_not_depend_on_the_failure(capfd):
     #   a (raises)   c
     #   |            |
