@@ -12,6 +12,7 @@ Tests marked ``slow`` (full-size reliability runs) are skipped, with the
 reason shown, unless ``--run-slow`` is given; ``.ci/run`` gives it.
 """
 
+import signal
 import sys
 
 import pytest
@@ -22,6 +23,15 @@ if REPO not in sys.path:
     sys.path.append(REPO)  # the redis-server fixture is shared with the benchmarks
 
 from benchmarks.redis_server import INSTALL_HINT, RedisServer, redis_server_binary  # noqa: E402
+
+
+# Started in the background by a non-interactive shell, the test run inherits
+# SIGINT ignored, and so would every jug it starts: Python then keeps Ctrl-C
+# ignored, and the tests that press Ctrl-C (execute -j, webstatus, the docs
+# check's servers) would wait for nothing.  A Python handler here is reset to
+# the default in every child at exec, as in a terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_addoption(parser):
