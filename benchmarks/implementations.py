@@ -28,7 +28,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ORIGINAL_VERSION = "2.7.0"
 ORIGINAL_REQUIREMENTS = (f"jug=={ORIGINAL_VERSION}", "numpy", "redis")
-OURS_BOOTSTRAP = "import sys; from jug.cli import main; sys.exit(main())"
+OURS_BOOTSTRAP = "from jug.cli import run; run()"
 
 
 @dataclass(frozen=True)

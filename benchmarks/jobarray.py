@@ -37,8 +37,7 @@ READ_LINE = re.compile(r"first task: read (\d+) bytes in (\d+) blobs? from the s
 
 
 def jug(*args):
-    return [sys.executable, "-c", "import sys; from jug.cli import main; sys.argv[0] = 'jug'; "
-                                  "sys.exit(main())", *args]
+    return [sys.executable, "-c", "import sys; from jug.cli import run; sys.argv[0] = 'jug'; run()", *args]
 
 
 def environ(**extra):

@@ -39,4 +39,9 @@ __getattr__ = module_getattr(__name__, {
 
 
 if __name__ == "__main__":
-    main()
+    from jug.cli.exit import leave
+
+    try:
+        main()
+    except SystemExit as exit:
+        leave(exit.code)

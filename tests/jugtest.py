@@ -59,7 +59,7 @@ def with_variables(env, extra):
 
 
 def jug_command(*args):
-    return [sys.executable, "-c", "import sys; from jug.cli import main; sys.exit(main())", *map(str, args)]
+    return [sys.executable, "-c", "from jug.cli import run; run()", *map(str, args)]
 
 
 def run_jug(*args, cwd, env=None, timeout=120, check=None):

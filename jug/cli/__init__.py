@@ -236,3 +236,14 @@ def _value_source(error):
             f"a jugrc file (key {param.name.replace('_', '-')})"
     return None
 
+
+def run():
+    """The ``jug`` script: the command line, then :func:`jug.cli.exit.leave`
+    (the exit without freeing every object after a large trace)."""
+    from jug.cli.exit import leave
+
+    try:
+        main()
+    except SystemExit as exit:
+        leave(exit.code)
+    leave(0)

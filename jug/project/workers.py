@@ -30,7 +30,7 @@ INTERRUPTED = 130
 # through the sys.path of a script that put them there before calling jug.
 _WORKER = ("import os, sys; sys.path[:0] = [p for p in os.environ.pop('JUG_WORKER_PATH', '')"
            ".split(os.pathsep) if p and p not in sys.path]; "
-           "from jug.cli import main; sys.exit(main())")
+           "from jug.cli import run; run()")
 
 
 class _Stop(Exception):
