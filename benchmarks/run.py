@@ -197,6 +197,12 @@ def clean_stale_sessions(work_parent):
             pass
 
 
+def _baseline(command):
+    """``--baseline-cmd``: a build of the new jug in the original's columns."""
+    return dataclasses.replace(ours_implementation(command, "new"), label="original",
+                               description=f"--baseline-cmd {command!r}")
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     cache_dir = Path(args.cache_dir)
@@ -209,15 +215,15 @@ def main(argv=None):
     if args.dry_run:
         if args.ours_cmd is None and not args.ours_from_tree:  # what a real run would install
             ours = ours_installed_implementation(ours_venv_path(cache_dir))
-        return dry_run(args, benchmarks, original_implementation(original_venv_path(cache_dir)), ours)
+        original = (_baseline(args.baseline_cmd) if args.baseline_cmd
+                    else original_implementation(original_venv_path(cache_dir)))
+        return dry_run(args, benchmarks, original, ours)
 
     session_start = time.perf_counter()
     load_at_start = os.getloadavg()
     try:
         if args.baseline_cmd:
-            original = dataclasses.replace(ours_implementation(args.baseline_cmd, "new"),
-                                           label="original",
-                                           description=f"--baseline-cmd {args.baseline_cmd!r}")
+            original = _baseline(args.baseline_cmd)
         else:
             original = original_implementation(ensure_original_venv(cache_dir, log=log))
         if args.ours_cmd is None and not args.ours_from_tree:
