@@ -7,6 +7,8 @@ import re
 import time
 from array import array
 
+import pytest
+
 from jugtest import jug_env, run_jug, run_workers, start_jug, write
 
 COUNTING_JUGFILE = """
@@ -576,15 +578,32 @@ def test_decoding_a_chunk_makes_no_stub_for_a_list_of_tasks_until_its_task_runs(
     assert [stub.key for stub in values] == [graph.hashes[i] for i in graph.dependencies(total)]
 
 
-def test_the_hash_index_finds_tasks_by_hash_reading_only_their_buckets(tmp_path):
+def _damage_blob(store, name, change):
+    """Rewrite blob ``name`` of ``store`` (file or Redis) as ``change(bytes)``, in
+    place (as a disk or a stray writer would: not through the store)."""
+    if hasattr(store, "_blob_path"):
+        path = store._blob_path(name)
+        with open(path, "rb") as fh:
+            data = fh.read()
+        with open(path, "wb") as fh:
+            fh.write(change(data))
+    else:  # Redis: the parts are fields of the blob's hash
+        fields = store._client.hgetall(f"blob:{name}")
+        store._client.hset(f"blob:{name}", mapping={
+            field: change(value) for field, value in fields.items()
+            if re.fullmatch(rb"p[0-9]+", field)})
+
+
+@pytest.mark.parametrize("store", ["file", "redis"], indirect=True)
+def test_the_hash_index_finds_tasks_by_hash_reading_only_their_buckets(store):
     """A manifest of more tasks than one hash chunk carries a hash index: the
-    tasks of a few listed keys are found from their buckets (a few blobs),
-    not from every hash chunk; a damaged bucket falls back to the chunks."""
+    tasks of a few listed keys are found from their buckets (one read of
+    the parts of one blob), not from every hash chunk; a damaged bucket, or
+    a directory of another layout, falls back to the chunks."""
     from jug.compiler.manifest import (BLOB_READS, INDEX_BUCKET_TASKS, decode_manifest,
-                                       encode_manifest, fresh_counts, store_hash_chunks,
-                                       store_hash_index)
+                                       encode_manifest, fresh_counts, put_named_blob,
+                                       store_hash_chunks, store_hash_index)
     from jug.graph import TaskGraphBuilder
-    from jug.store.file_store import FileStore
 
     n, chunk = 4 * INDEX_BUCKET_TASKS, INDEX_BUCKET_TASKS // 4
     builder = TaskGraphBuilder()
@@ -596,27 +615,44 @@ def test_the_hash_index_finds_tasks_by_hash_reading_only_their_buckets(tmp_path)
     header, _, _ = _three_task_manifest()
     header = dataclasses.replace(header, names=tuple(graph.names), task_count=n,
                                  edge_count=graph.edge_count)
-    store = FileStore(str(tmp_path / "store"))
     names, _ = store_hash_chunks(store, graph, chunk)
     index, index_bytes = store_hash_index(store, graph, chunk)
     assert index.startswith("hashdir-") and index_bytes > 24 * n
+    (buckets,) = [name for name in store.list_blobs("hashidx-")]
     data = encode_manifest(header, graph, array("i", [0] * n), names, chunk, index)
     manifest = decode_manifest(data, "manifest", store)
     assert manifest.fresh == {"names": [tuple(p) for p in fresh_counts(graph)["names"]],
                               "stages": [tuple(p) for p in fresh_counts(graph)["stages"]]}
     assert manifest.fresh["names"][graph.names.index("jugfile.leaf")] == (n - 1, (n - 1) // 3)
     wanted = [hashes[5], hashes[n - 1], "f" * 40, "not a hash"]
-    before = BLOB_READS.blobs
+    before, bytes_before = BLOB_READS.blobs, BLOB_READS.bytes
     assert manifest.graph.indices_of(wanted) == {hashes[5]: 5, hashes[n - 1]: n - 1}
-    assert BLOB_READS.blobs - before <= 4  # the directory and at most three buckets
+    assert BLOB_READS.blobs - before == 2  # the directory, then the buckets in one read
+    assert BLOB_READS.bytes - bytes_before < 4 * 24 * n // 16  # three buckets of 16 at most
     assert manifest.graph.hashes.loaded_chunks() == 0
     assert manifest.graph.index_of(hashes[7]) == 7
-    for entry in (tmp_path / "store" / "blobs").iterdir():
-        if entry.name.startswith("hashidx-"):
-            entry.write_bytes(b"damaged")
+
+    # one byte of the buckets changed: the buckets read are checked, and the
+    # hash chunks read instead
+    _damage_blob(store, buckets, lambda data: data[:-9] + bytes([data[-9] ^ 1]) + data[-8:])
     manifest = decode_manifest(data, "manifest", store)
     assert manifest.graph.indices_of(wanted) == {hashes[5]: 5, hashes[n - 1]: n - 1}
     assert manifest.graph.hashes.loaded_chunks() == n // chunk  # read from the chunks instead
+    _damage_blob(store, buckets, lambda data: b"damaged")
+    manifest = decode_manifest(data, "manifest", store)
+    assert manifest.graph.indices_of(wanted) == {hashes[5]: 5, hashes[n - 1]: n - 1}
+    assert manifest.graph.hashes.loaded_chunks() == n // chunk
+    store.remove_blob(buckets)
+    manifest = decode_manifest(data, "manifest", store)
+    assert manifest.graph.indices_of(wanted) == {hashes[5]: 5, hashes[n - 1]: n - 1}
+
+    # a directory an older jug wrote (one blob per bucket): not read
+    old = put_named_blob(store, "hashdir", b"JUGHIDX1" + store.get_blob(index)[8:12]
+                         + bytes(20 * 256))
+    data = encode_manifest(header, graph, array("i", [0] * n), names, chunk, old)
+    manifest = decode_manifest(data, "manifest", store)
+    assert manifest.graph.indices_of(wanted) == {hashes[5]: 5, hashes[n - 1]: n - 1}
+    assert manifest.graph.hashes.loaded_chunks() == n // chunk
 
 
 def test_a_worker_waiting_for_a_re_trace_reads_the_unchanged_manifest_once(tmp_path, shared_jugdir):

@@ -373,6 +373,31 @@ def test_blobs(store):
         store.put_blob("../escape", b"")
 
 
+def test_blob_parts_are_read_one_by_one(store):
+    """A blob of parts (the manifest's hash index) is read part by part:
+    the parts asked for, None when it is missing or another blob; it is a
+    blob like any other for get_blob, blob_info and remove_blob."""
+    parts = [b"", b"one", bytes(range(256)) * 100, b"last"]
+    assert store.get_blob_parts("hashidx-abc", [0]) is None
+    store.put_blob_parts("hashidx-abc", parts, durable=False)
+    assert store.get_blob_parts("hashidx-abc", [3, 1, 0]) == {0: b"", 1: b"one", 3: b"last"}
+    assert store.get_blob_parts("hashidx-abc", []) == {}
+    assert store.get_blob_parts("hashidx-abc", [4]) is None  # fewer parts
+    assert store.get_blob_parts("hashidx-abc", list(range(4))) == dict(enumerate(parts))
+    size, version = store.blob_info("hashidx-abc")
+    assert size >= sum(map(len, parts))
+    whole = store.get_blob("hashidx-abc")
+    assert all(part in whole for part in parts)
+    store.put_blob_parts("hashidx-abc", [b"new"])
+    assert store.get_blob_parts("hashidx-abc", [0]) == {0: b"new"}
+    assert store.blob_info("hashidx-abc")[1] != version
+    store.put_blob("plain", b"JUGPARTS but not parts")
+    assert store.get_blob_parts("plain", [0]) is None
+    assert store.remove_blob("hashidx-abc") is True
+    assert store.get_blob_parts("hashidx-abc", [0]) is None
+    assert store.blob_info("hashidx-abc") is None
+
+
 # -- --jugdir selection -----------------------------------------------------------
 
 def test_open_store_selects_by_scheme(tmp_path, redis_url):

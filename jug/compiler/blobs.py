@@ -3,9 +3,9 @@
 A manifest blob (``manifest-<key>-<digest>``, :mod:`jug.compiler.index`)
 uses content-named blobs (:mod:`jug.compiler.manifest`): its hash chunks
 (``hashes-``, listed in its header), its hash index (a ``hashdir-``
-directory naming ``hashidx-`` buckets), and its payload head (``payload-``),
-which names its row chunks (``rows-``), its shared arguments (``shared-``)
-and its carried modules' lazy data (``lazy-``).  A content-named blob is
+directory naming the ``hashidx-`` blob of its buckets), and its payload
+head (``payload-``), which names its row chunks (``rows-``), its shared
+arguments (``shared-``) and its carried modules' lazy data (``lazy-``).  A content-named blob is
 shared by every manifest whose trace made the same bytes (the tasks of
 stage 0 in the manifests before and after a barrier, two environments
 giving the same arguments...).  :func:`remove_manifests` removes manifests,
@@ -60,12 +60,17 @@ def manifest_blobs(store, name):
 def _index_buckets(directory):
     """The ``hashidx-`` blobs a hash index directory names
     (:func:`jug.compiler.manifest.hash_index_blobs`): after its magic and
-    ``u32 bits``, the SHA-1 of each bucket."""
+    ``u32 bits``, the digest of its buckets blob (``JUGHIDX2``) or, in a
+    directory of an older jug (``JUGHIDX1``), that of each bucket's blob."""
     from jug.compiler.manifest import DIGEST_BYTES
 
     if directory is None or len(directory) < 12:
         return ()
     names = directory[12:]
+    if directory[:8] == b"JUGHIDX2":
+        names = names[:DIGEST_BYTES]
+    elif directory[:8] != b"JUGHIDX1":
+        return ()
     return ("hashidx-" + names[i:i + DIGEST_BYTES].hex()
             for i in range(0, len(names) - DIGEST_BYTES + 1, DIGEST_BYTES))
 

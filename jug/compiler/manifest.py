@@ -116,6 +116,14 @@ class BlobReads:
                                                               len(data))
         return data
 
+    def read_parts(self, store, name, indices):
+        """``store.get_blob_parts(name, indices)``, counted as one read."""
+        found = store.get_blob_parts(name, indices)
+        if found is not None:
+            self.bytes += sum(map(len, found.values()))
+            self.blobs += 1
+        return found
+
 
 BLOB_READS = BlobReads()
 
@@ -177,8 +185,8 @@ class BackgroundBlobs:
                 return
             if self._error is None:
                 try:
-                    name, data, durable = item
-                    self.store.put_blob(name, data, durable=durable)
+                    method, name, data, durable = item
+                    getattr(self.store, method)(name, data, durable=durable)
                 except BaseException as error:  # noqa: BLE001 - raised by close()
                     self._error = error
 
@@ -188,10 +196,16 @@ class BackgroundBlobs:
         return self.store.blob_info(name)
 
     def put_blob(self, name, data, durable=True):
+        self._put("put_blob", name, data, durable)
+
+    def put_blob_parts(self, name, parts, durable=True):
+        self._put("put_blob_parts", name, parts, durable)
+
+    def _put(self, method, name, data, durable):
         if self._error is not None:
             self.close()
         self._queued.add(name)
-        self._queue.put((name, data, durable))
+        self._queue.put((method, name, data, durable))
 
     def close(self, quiet=False):
         """Wait until every blob is written; raise the first error (unless
@@ -482,20 +496,25 @@ INDEX_BUCKET_TASKS = 1 << 10
 INDEX_MIN_CHUNKS = 8  # no index for fewer hash chunks
 INDEX_MIN_BUCKETS = 256
 INDEX_BUCKET_MIN_TASKS = 256
-_INDEX_MAGIC = b"JUGHIDX1"
+#: the directory's magic; a directory of another (``JUGHIDX1``: one blob
+#: per bucket) is not read: the reader reads the hash chunks instead
+_INDEX_MAGIC = b"JUGHIDX2"
 
 
 def hash_index_blobs(graph, chunk_size=CHUNK_TASKS):
-    """``(directory bytes, [bucket bytes])`` of the hash index, or None when
-    the hashes fit :data:`INDEX_MIN_CHUNKS` chunks (reading them all is then
-    cheap: 1.3 MB at most).
+    """``(directory bytes, buckets blob name, [bucket bytes])`` of the hash
+    index, or None when the hashes fit :data:`INDEX_MIN_CHUNKS` chunks
+    (reading them all is then cheap: 1.3 MB at most).
 
     The index maps a hash to its task: bucket ``b`` (of ``2**bits``) holds
     the tasks whose hash starts with the ``bits`` bits of ``b``, as ``u32
-    count``, their raw digests, then their indices (int32).  A worker that
-    lists a few results in the store reads the buckets of those keys, not
-    every hash chunk.  The directory is ``_INDEX_MAGIC``, ``u32 bits`` and
-    the SHA-1 of each bucket (whose blob is ``hashidx-<that SHA-1>``)."""
+    count``, their raw digests, then their indices (int32).  The buckets
+    are the parts of one blob (:meth:`jug.store.base.Store.put_blob_parts`),
+    ``hashidx-<SHA-1 of the buckets' SHA-1s>``: a worker that lists a few
+    results in the store reads the buckets of those keys, not every hash
+    chunk (nor every bucket).  The directory is ``_INDEX_MAGIC``, ``u32
+    bits``, the 20-byte digest in the buckets blob's name and the SHA-1 of
+    each bucket (checked when read)."""
     import hashlib
 
     from jug.graph import _numpy
@@ -511,12 +530,15 @@ def hash_index_blobs(graph, chunk_size=CHUNK_TASKS):
     if numpy is not None:
         digests = numpy.frombuffer(raw, dtype=numpy.uint8).reshape(n, DIGEST_BYTES)
         bucket_of = digests[:, :4].copy().view(">u4").ravel() >> numpy.uint32(32 - bits)
+        del digests
         if bits <= 16:  # a stable sort of 16-bit keys is a radix sort
             bucket_of = bucket_of.astype(numpy.uint16)
         order = numpy.argsort(bucket_of, kind="stable").astype("<i4")
         ordered = numpy.frombuffer(raw, dtype=f"V{DIGEST_BYTES}")[order].tobytes()  # one copy a row
+        del raw
         indices = order.tobytes()
         ends = numpy.cumsum(numpy.bincount(bucket_of, minlength=1 << bits)).tolist()
+        del order, bucket_of
         start = 0
         for end in ends:
             buckets.append(struct.pack("<I", end - start)
@@ -532,9 +554,10 @@ def hash_index_blobs(graph, chunk_size=CHUNK_TASKS):
             buckets.append(struct.pack("<I", len(indices))
                            + b"".join(raw[20 * i:20 * i + 20] for i in indices)
                            + _int32_bytes(indices))
-    directory = _INDEX_MAGIC + struct.pack("<I", bits) + b"".join(
-        hashlib.sha1(data, usedforsecurity=False).digest() for data in buckets)
-    return directory, buckets
+    sums = b"".join(hashlib.sha1(data, usedforsecurity=False).digest() for data in buckets)
+    name = hashlib.sha1(sums, usedforsecurity=False).digest()
+    directory = _INDEX_MAGIC + struct.pack("<I", bits) + name + sums
+    return directory, "hashidx-" + name.hex(), buckets
 
 
 def store_hash_index(store, graph, chunk_size):
@@ -543,11 +566,11 @@ def store_hash_index(store, graph, chunk_size):
     blobs = hash_index_blobs(graph, chunk_size)
     if blobs is None:
         return None, 0
-    directory, buckets = blobs
-    # Not fsynced: a reader checks each blob against its name and reads the
-    # hash chunks instead of a missing or damaged one.
-    for data in buckets:
-        put_named_blob(store, "hashidx", data, durable=False)
+    directory, name, buckets = blobs
+    # Not fsynced: a reader checks each bucket against its SHA-1 and reads
+    # the hash chunks instead of a missing or damaged one.
+    if store.blob_info(name) is None:
+        store.put_blob_parts(name, buckets, durable=False)
     return (put_named_blob(store, "hashdir", directory, durable=False),
             len(directory) + sum(map(len, buckets)))
 
@@ -649,9 +672,10 @@ def _fresh_counts(data, names, n):
 class HashIndex:
     """Finds the tasks of given hashes through the manifest's hash index
     (:func:`hash_index_blobs`): reads the directory and the buckets of
-    those hashes only, each once.  ``find`` returns None when reading every
-    hash chunk (``hash_bytes``) would cost less, or when the index is
-    missing or damaged (it is a cache: the caller reads the hashes)."""
+    those hashes only (in one read), each once.  ``find`` returns None when
+    reading every hash chunk (``hash_bytes``) would cost less, or when the
+    index is missing, damaged or of another layout (it is a cache: the
+    caller reads the hashes)."""
 
     def __init__(self, store, name, task_count, hash_bytes):
         self.store, self.name = store, name
@@ -662,23 +686,33 @@ class HashIndex:
     def _directory(self):
         if self.bits is None:
             data = read_named_blob(self.store, self.name)
-            magic, bits = data[:8], struct.unpack_from("<I", data, 8)[0]
-            if magic != _INDEX_MAGIC or len(data) != 12 + DIGEST_BYTES * (1 << bits):
-                raise ManifestError(f"the hash index {self.name} is damaged")
-            self.bits, self.names = bits, data[12:]
+            magic, bits = data[:8], struct.unpack_from("<I", data, 8)[0] if len(data) >= 12 else 0
+            if magic != _INDEX_MAGIC or len(data) != 12 + DIGEST_BYTES * (1 + (1 << bits)):
+                raise ManifestError(f"the hash index {self.name} is damaged or of another "
+                                    "layout")
+            self.bits, self.blob = bits, "hashidx-" + data[12:12 + DIGEST_BYTES].hex()
+            self.sums = data[12 + DIGEST_BYTES:]
         return self.bits
 
-    def _bucket(self, b):
-        found = self.buckets.get(b)
+    def _read_buckets(self, wanted):
+        """Read the buckets ``wanted`` not read yet (ManifestError when one
+        is missing or damaged)."""
+        import hashlib
+
+        missing = [b for b in wanted if b not in self.buckets]
+        if not missing:
+            return
+        found = BLOB_READS.read_parts(self.store, self.blob, missing)
         if found is None:
-            name = "hashidx-" + self.names[DIGEST_BYTES * b:DIGEST_BYTES * (b + 1)].hex()
-            data = read_named_blob(self.store, name)
-            (count,) = struct.unpack_from("<I", data)
-            if len(data) != 4 + count * (DIGEST_BYTES + 4):
-                raise ManifestError(f"the hash index's blob {name} is damaged")
-            found = self.buckets[b] = (data[4:4 + DIGEST_BYTES * count],
-                                       data[4 + DIGEST_BYTES * count:])
-        return found
+            raise ManifestError(f"the hash index's blob {self.blob} is missing or damaged")
+        for b in missing:
+            data = found[b]
+            (count,) = struct.unpack_from("<I", data) if len(data) >= 4 else (-1,)
+            if (len(data) != 4 + count * (DIGEST_BYTES + 4)
+                    or hashlib.sha1(data, usedforsecurity=False).digest()
+                    != self.sums[DIGEST_BYTES * b:DIGEST_BYTES * (b + 1)]):
+                raise ManifestError(f"bucket {b} of the hash index's blob {self.blob} is damaged")
+            self.buckets[b] = (data[4:4 + DIGEST_BYTES * count], data[4 + DIGEST_BYTES * count:])
 
     def find(self, digests):
         """``{hex hash: task index}`` for those of ``digests`` (hex strings)
@@ -697,9 +731,10 @@ class HashIndex:
             bucket_bytes = (DIGEST_BYTES + 4) * self.task_count >> self.bits
             if len(wanted) * bucket_bytes >= self.hash_bytes:
                 return None
+            self._read_buckets(sorted(wanted))
             found = {}
             for b in sorted(wanted):
-                block, indices = self._bucket(b)
+                block, indices = self.buckets[b]
                 for digest in wanted[b]:
                     raw = bytes.fromhex(digest)
                     at = block.find(raw)

@@ -341,6 +341,52 @@ def pickle_payload(value, key=None):
     return ENC_PICKLE, data
 
 
+#: a blob of parts (:meth:`Store.put_blob_parts`): magic, ``u32 count``,
+#: ``count + 1`` ``u64`` offsets of the parts after the table, the parts
+PARTS_MAGIC = b"JUGPARTS"
+_PARTS_PREFIX = struct.Struct("<8sI")
+
+
+def parts_table(parts):
+    """The head of a blob of ``parts`` (see :data:`PARTS_MAGIC`)."""
+    offsets, position = [0], 0
+    for part in parts:
+        position += len(part)
+        offsets.append(position)
+    return _PARTS_PREFIX.pack(PARTS_MAGIC, len(parts)) + struct.pack(f"<{len(offsets)}Q", *offsets)
+
+
+def pack_parts(parts):
+    """The bytes of a blob of ``parts`` (:data:`PARTS_MAGIC`)."""
+    return b"".join([parts_table(parts), *parts])
+
+
+def unpack_parts(read, indices):
+    """``{i: bytes}`` of parts ``indices`` of a blob of parts that
+    ``read(offset, length)`` reads (it may return fewer bytes at the end),
+    or None when it is not one or has fewer parts."""
+    head = read(0, _PARTS_PREFIX.size)
+    if len(head) != _PARTS_PREFIX.size:
+        return None
+    magic, count = _PARTS_PREFIX.unpack(head)
+    indices = sorted(set(indices))
+    if magic != PARTS_MAGIC or (indices and not 0 <= indices[0] <= indices[-1] < count):
+        return None
+    table = read(_PARTS_PREFIX.size, 8 * (count + 1))
+    if len(table) != 8 * (count + 1):
+        return None
+    offsets = struct.unpack(f"<{count + 1}Q", table)
+    base = _PARTS_PREFIX.size + len(table)
+    found = {}
+    for i in indices:
+        length = offsets[i + 1] - offsets[i]
+        data = read(base + offsets[i], length) if length > 0 else b""
+        if len(data) != max(length, 0):
+            return None
+        found[i] = bytes(data)
+    return found
+
+
 def pack_header(encoding, saved_at, length, payload_crc):
     prefix = HEADER.pack(MAGIC, FORMAT_VERSION, encoding, 0, saved_at, length, 0)[:_CRC_COVERS]
     return HEADER.pack(MAGIC, FORMAT_VERSION, encoding, 0, saved_at, length,
@@ -686,6 +732,22 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def get_blob(self, name):
         """The bytes stored under ``name``, or None."""
+
+    def put_blob_parts(self, name, parts, durable=True):
+        """Store the byte strings ``parts`` as one blob ``name`` (atomically,
+        as :meth:`put_blob`) whose parts :meth:`get_blob_parts` reads one
+        by one: a reader of a few parts does not read the others.  Here,
+        one blob in the :func:`pack_parts` layout (read whole)."""
+        self.put_blob(name, pack_parts(parts), durable=durable)
+
+    def get_blob_parts(self, name, indices):
+        """``{i: bytes}`` of the parts ``indices`` of blob ``name``
+        (:meth:`put_blob_parts`), or None when it is missing, is not made
+        of parts, or has fewer (the caller checks each part's content)."""
+        data = self.get_blob(name)
+        if data is None:
+            return None
+        return unpack_parts(lambda offset, length: data[offset:offset + length], indices)
 
     @abc.abstractmethod
     def remove_blob(self, name):

@@ -42,9 +42,9 @@ import time
 from jug.errors import ConfigError, CorruptResult, ResultMissing, ResultNotSaved, StoreError
 from jug.store.base import (BUSY, CLAIMED, DONE, DEFAULT_LEASE, ENC_NPY, MAGIC, PayloadWriter,
                             Store, decode_result, encode_result, failed_lock_record, iso_time,
-                            lock_record, pack_header, parse_lock_record, pid_alive,
-                            plain_ndarray, result_key, saved_at, store_name, this_host,
-                            write_npy)
+                            lock_record, pack_header, parse_lock_record, parts_table,
+                            pid_alive, plain_ndarray, result_key, saved_at, store_name,
+                            this_host, unpack_parts, write_npy)
 from jug.store.pack import PackedResults, remove_from_pack
 
 #: arrays larger than this are streamed to the file rather than encoded in memory
@@ -680,10 +680,14 @@ class FileStore(Store):
         return f"{self._blobs}/{store_name(name, 'blob name')}"
 
     def put_blob(self, name, data, durable=True):
+        self._put_blob_writing(name, (data,), durable)
+
+    def _put_blob_writing(self, name, pieces, durable):
         final = self._blob_path(name)
 
         def writer(fd):
-            _write_all(fd, data)
+            for data in pieces:
+                _write_all(fd, data)
             # a precise mtime makes (size, mtime_ns) change with every write
             now = time.time_ns()
             os.utime(fd, ns=(now, now))
@@ -695,6 +699,21 @@ class FileStore(Store):
         self._rename_into(temp, final)
         if durable:
             fsync_dir(self._blobs)
+
+    def put_blob_parts(self, name, parts, durable=True):
+        """One file: the table of offsets, then the parts (not joined in memory)."""
+        self._put_blob_writing(name, [parts_table(parts), *parts], durable)
+
+    @_translate_os_errors("read")
+    def get_blob_parts(self, name, indices):
+        try:
+            fd = os.open(self._blob_path(name), os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        try:
+            return unpack_parts(lambda offset, length: os.pread(fd, length, offset), indices)
+        finally:
+            os.close(fd)
 
     @_translate_os_errors("read")
     def get_blob(self, name):

@@ -37,8 +37,8 @@ import time
 from jug.errors import ResultMissing, StoreError
 from jug.store.base import (BUSY, CLAIMED, DEFAULT_LEASE, DEFAULT_REDIS_RETRY, DONE, HEADER,
                             MAGIC, Store, decode_result, encode_result, failed_lock_record,
-                            hide_password, iso_time, lock_record, parse_lock_record, result_key,
-                            saved_at, store_name)
+                            hide_password, iso_time, lock_record, pack_parts,
+                            parse_lock_record, result_key, saved_at, store_name)
 
 #: seconds to wait for a TCP connection before saying the server is unreachable
 CONNECT_TIMEOUT = 2.0
@@ -83,6 +83,13 @@ _PUT_BLOB = """
 local version = redis.call('INCR', KEYS[2])
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'data', ARGV[1], 'version', version)
+return version
+"""
+_PUT_BLOB_PARTS = """
+local version = redis.call('INCR', KEYS[2])
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'version', version, 'parts', #ARGV - 1, 'size', ARGV[1])
+for i = 2, #ARGV do redis.call('HSET', KEYS[1], 'p' .. (i - 2), ARGV[i]) end
 return version
 """
 _CLAIM = """
@@ -196,6 +203,7 @@ class RedisStore(Store):
         self._heartbeat = self._client.register_script(_HEARTBEAT)
         self._remove_if_token = self._client.register_script(_REMOVE_IF_TOKEN)
         self._put_blob = self._client.register_script(_PUT_BLOB)
+        self._put_blob_parts = self._client.register_script(_PUT_BLOB_PARTS)
         self._held = {}  # lock name -> the value we stored; guarded by _mutex
         self._tokens = 0
         self._token_prefix = f"{os.urandom(6).hex()}-"
@@ -550,9 +558,30 @@ class RedisStore(Store):
         self._put_blob(keys=[f"blob:{store_name(name, 'blob name')}", _BLOB_VERSION],
                        args=[bytes(data)])
 
+    @_talks_to_redis("writing a blob")
+    def put_blob_parts(self, name, parts, durable=True):
+        """A hash of one field per part (``p<i>``): read with one HMGET."""
+        parts = [bytes(part) for part in parts]
+        self._put_blob_parts(keys=[f"blob:{store_name(name, 'blob name')}", _BLOB_VERSION],
+                             args=[sum(map(len, parts)), *parts])
+
+    @_talks_to_redis("reading a blob")
+    def get_blob_parts(self, name, indices):
+        indices = sorted(set(indices))
+        key = f"blob:{store_name(name, 'blob name')}"
+        count, *found = self._client.hmget(key, ["parts", *(f"p{i}" for i in indices)])
+        if count is None or None in found:
+            return None
+        return dict(zip(indices, found))
+
     @_talks_to_redis("reading a blob")
     def get_blob(self, name):
-        return self._client.hget(f"blob:{store_name(name, 'blob name')}", "data")
+        key = f"blob:{store_name(name, 'blob name')}"
+        data, count = self._client.hmget(key, ["data", "parts"])
+        if data is None and count is not None:  # a blob of parts (put_blob_parts)
+            parts = self._client.hmget(key, [f"p{i}" for i in range(int(count))])
+            return None if None in parts else pack_parts(parts)
+        return data
 
     @_talks_to_redis("removing a blob")
     def remove_blob(self, name):
@@ -563,9 +592,11 @@ class RedisStore(Store):
         key = f"blob:{store_name(name, 'blob name')}"
         pipe = self._client.pipeline(transaction=False)
         pipe.hstrlen(key, "data")
-        pipe.hget(key, "version")
-        size, version = pipe.execute()
-        return None if version is None else (size, int(version))
+        pipe.hmget(key, ["version", "size"])
+        size, (version, parts_size) = pipe.execute()
+        if version is None:
+            return None
+        return (int(parts_size) if parts_size is not None else size), int(version)
 
     def close(self):
         self._client.close()
