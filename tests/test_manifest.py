@@ -737,10 +737,10 @@ def test_blobs_written_in_the_background_are_there_after_close_and_a_failed_writ
     assert [store.get_blob(f"rows-{i}") for i in range(20)] == [b"x" * i for i in range(20)]
 
     class Failing(type(store)):
-        def put_blob(self, name, data, durable=True):
+        def stage_blob(self, name, data):
             if name == "rows-3":
                 raise StoreError("the disk is full")
-            super().put_blob(name, data, durable)
+            return super().stage_blob(name, data)
 
     failing = Failing(str(tmp_path / "other"))
     blobs = BackgroundBlobs(failing)
@@ -749,3 +749,116 @@ def test_blobs_written_in_the_background_are_there_after_close_and_a_failed_writ
     with pytest.raises(StoreError, match="disk is full"):
         blobs.close()
     assert failing.get_blob("rows-2") == b"y" and failing.get_blob("rows-4") is None
+    assert not os.listdir(tmp_path / "other" / "tempfiles")  # nothing left half done
+
+
+def test_staged_blobs_appear_only_when_committed_each_complete(tmp_path):
+    """A file store's staged blob has no name until it is committed, and
+    then has it complete; a batch is durable together (one directory
+    flush)."""
+    from jug.store.file_store import FileStore
+
+    store = FileStore(str(tmp_path / "jugdata"))
+    staged = [store.stage_blob(f"rows-{i}", bytes([i]) * 1000) for i in range(3)]
+    assert all(store.blob_info(f"rows-{i}") is None for i in range(3))
+    store.commit_blobs(staged)
+    assert [store.get_blob(f"rows-{i}") for i in range(3)] == [bytes([i]) * 1000
+                                                               for i in range(3)]
+    assert not os.listdir(tmp_path / "jugdata" / "tempfiles")
+    before = store.blob_info("rows-0")
+    store.commit_blobs([store.stage_blob("rows-0", b"new")])
+    assert store.get_blob("rows-0") == b"new" and store.blob_info("rows-0") != before
+
+
+MANY_BLOBS_JUGFILE = """
+from jug import TaskGenerator
+
+@TaskGenerator
+def leaf(i):
+    return i
+
+@TaskGenerator
+def total(values):
+    return sum(values)
+
+leaves = [leaf(i) for i in range(3000)]
+result = total(leaves)
+"""
+
+
+PAUSED_COMMIT = """
+import os, sys, time
+from jug.compiler.manifest import BackgroundBlobs
+from jug.store.file_store import FileStore
+
+# batches of STAGED_MAX blobs only, whatever the timing: the same count each run
+BackgroundBlobs.STAGED_IDLE = BackgroundBlobs.STAGED_MAX
+
+commit = FileStore.commit_blobs
+count = [0]
+
+def paused(self, staged):
+    if not staged:
+        return commit(self, staged)
+    count[0] += 1
+    with open(f"commit-{count[0]}", "w"):
+        pass
+    if count[0] == int(os.environ["PAUSE_AT"]):
+        time.sleep(60)  # killed here, its blobs staged but not yet in place
+    return commit(self, staged)
+
+FileStore.commit_blobs = paused
+from jug.cli import main
+sys.exit(main())
+"""
+
+
+def test_a_compile_killed_at_any_moment_leaves_no_manifest_naming_a_missing_blob(tmp_path):
+    """``kill -9`` of ``jug compile`` while it commits a batch of blobs
+    (chunks of 4 tasks: about 1,500 blobs, and a hash index), the first,
+    one in the middle and the last (in ``close``, just before the
+    manifest): every manifest in the store has every blob it names (the
+    blobs are durable before the manifest is written), and the next
+    command uses it or re-traces."""
+    import subprocess
+    import sys
+
+    from jug.compiler.blobs import manifest_blobs
+    from jug.store.file_store import FileStore
+
+    write(tmp_path / "jugfile.py", MANY_BLOBS_JUGFILE)
+    write(tmp_path / "paused.py", PAUSED_COMMIT)
+
+    def compile_(jugdir, pause_at):
+        for marker in tmp_path.glob("commit-*"):
+            marker.unlink()
+        return subprocess.Popen([sys.executable, "paused.py", "compile", "jugfile.py",
+                                 "--jugdir", jugdir], cwd=tmp_path,
+                                env=jug_env(JUG_CHUNK_TASKS="4", PAUSE_AT=str(pause_at)),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    whole = compile_("whole.jugdata", 0)
+    assert whole.wait(timeout=120) == 0, whole.communicate()
+    commits = len(list(tmp_path.glob("commit-*")))
+    assert commits >= 3
+    env = jug_env(JUG_CHUNK_TASKS="4")
+    for k in (1, commits // 2, commits):
+        jugdir = tmp_path / f"killed{k}.jugdata"
+        killed = compile_(str(jugdir), k)
+        deadline = time.monotonic() + 60
+        while not (tmp_path / f"commit-{k}").exists():
+            assert killed.poll() is None and time.monotonic() < deadline, killed.communicate()
+            time.sleep(0.01)
+        killed.kill()
+        killed.communicate()
+        store = FileStore(str(jugdir))
+        assert bool(store.list_blobs("rows-")) == (k > 1)  # the batches before are in place
+        for name in store.list_blobs("manifest-") or ():
+            missing = [blob for blob in manifest_blobs(store, name)
+                       if store.blob_info(blob) is None]
+            assert not missing, (k, name, missing)
+        proc = run_jug("status", "jugfile.py", "--jugdir", str(jugdir), cwd=tmp_path, env=env,
+                       check=1)  # 1: not all complete
+        assert re.search(r"\b1\s+3000\s+0\s+0\s+Total", proc.stdout), proc.stdout
+    run_jug("execute", "jugfile.py", "--jugdir", str(jugdir), cwd=tmp_path, env=env, check=0)
+    run_jug("check", "jugfile.py", "--jugdir", str(jugdir), cwd=tmp_path, env=env, check=0)

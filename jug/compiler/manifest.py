@@ -158,14 +158,20 @@ def put_named_blob(store, prefix, data, durable=True):
 
 class BackgroundBlobs:
     """``store`` for writing blobs, each written by one thread in the order
-    given while the caller goes on: a durable write waits for the disk
-    (two fsyncs per blob on a file store, about 250 blobs at a million
-    tasks) and releases the interpreter meanwhile.  ``blob_info`` answers
-    for the blobs queued as if written; anything else is the store's.
-    :meth:`close` (before writing what refers to the blobs) waits for them
-    and raises the first error a write met."""
+    given while the caller goes on: a durable write waits for the disk and
+    releases the interpreter meanwhile.  Durable blobs are staged
+    (:meth:`jug.store.base.Store.stage_blob`) and committed in batches
+    (on a file store, a flush or two a batch instead of two a blob).  ``blob_info`` answers for the blobs queued as
+    if written; anything else is the store's.  :meth:`close` (before
+    writing what refers to the blobs) waits until every one is written and
+    durable, and raises the first error a write met."""
 
     _QUEUED = (0, 0)  # what blob_info says of a blob queued here
+    #: committed when the writer holds that many staged blobs, or at least
+    #: STAGED_IDLE when it has caught up with the caller (a commit flushes
+    #: the disk once or twice whatever the number of blobs)
+    STAGED_MAX = 64
+    STAGED_IDLE = 16
 
     def __init__(self, store, depth=16):
         import queue
@@ -179,16 +185,45 @@ class BackgroundBlobs:
         self._thread.start()
 
     def _write(self):
+        import queue
+
+        staged = []
         while True:
-            item = self._queue.get()
+            try:
+                item = self._queue.get(block=len(staged) < self.STAGED_IDLE)
+            except queue.Empty:  # caught up: make what is staged durable
+                item = False
+            if item is None or item is False or len(staged) >= self.STAGED_MAX:
+                self._commit(staged)
+                staged = []
             if item is None:
                 return
-            if self._error is None:
-                try:
-                    method, name, data, durable = item
-                    getattr(self.store, method)(name, data, durable=durable)
-                except BaseException as error:  # noqa: BLE001 - raised by close()
-                    self._error = error
+            if item is not False:
+                method, name, data, durable = item
+                if method == "put_blob" and durable:
+                    staged.append(self._attempt(self.store.stage_blob, name, data))
+                else:
+                    self._attempt(getattr(self.store, method), name, data, durable=durable)
+
+    def _commit(self, staged):
+        """Commit the blobs staged (also after a failed write: they are whole)."""
+        staged = [item for item in staged if item is not None]
+        if not staged:
+            return
+        try:
+            self.store.commit_blobs(staged)
+        except BaseException as error:  # noqa: BLE001 - raised by close()
+            self._error = self._error or error
+
+    def _attempt(self, method, *args, **kwargs):
+        """``method(*args, **kwargs)`` unless a write failed before; the first
+        error is kept for :meth:`close`."""
+        if self._error is None:
+            try:
+                return method(*args, **kwargs)
+            except BaseException as error:  # noqa: BLE001 - raised by close()
+                self._error = error
+        return None
 
     def blob_info(self, name):
         if name in self._queued:
@@ -208,8 +243,8 @@ class BackgroundBlobs:
         self._queue.put((method, name, data, durable))
 
     def close(self, quiet=False):
-        """Wait until every blob is written; raise the first error (unless
-        ``quiet``)."""
+        """Wait until every blob is written and durable; raise the first
+        error (unless ``quiet``)."""
         if self._thread.is_alive():
             self._queue.put(None)
             self._thread.join()

@@ -733,6 +733,17 @@ class Store(abc.ABC):
     def get_blob(self, name):
         """The bytes stored under ``name``, or None."""
 
+    def stage_blob(self, name, data):
+        """Write durable blob ``name`` to become visible (and durable) with
+        the others staged when :meth:`commit_blobs` is given what this
+        returned: a store whose durable writes cost a disk flush each
+        flushes a batch of blobs at once.  Here: :meth:`put_blob` at once."""
+        self.put_blob(name, data)
+
+    def commit_blobs(self, staged):
+        """Make the blobs ``staged`` (what :meth:`stage_blob` returned, in
+        order) visible and durable; on return, every one of them is."""
+
     def put_blob_parts(self, name, parts, durable=True):
         """Store the byte strings ``parts`` as one blob ``name`` (atomically,
         as :meth:`put_blob`) whose parts :meth:`get_blob_parts` reads one

@@ -23,7 +23,10 @@ Directories are created when first needed.  Works on a local disk and on NFS
 Durability: a result can always be recomputed and every load verifies its
 length and CRC32, so results are not fsynced unless ``fsync=True`` (or the
 environment variable ``JUG_FSYNC=1``): a crash may lose or tear the last
-results, which are then recomputed.  Blobs are fsynced with their directory.
+results, which are then recomputed.  Blobs are fsynced with their directory;
+those a compile writes are staged and committed in batches (one ``syncfs``
+and one directory flush a batch, on Linux), each in place only once complete
+and the batch durable before the manifest naming them is written.
 A lock taken is not fsynced either (a lock lost in a crash belonged to a
 worker the crash killed), but ``fail`` makes the failed mark durable.  A lock's
 heartbeat is its file's mtime; a failed lock has mtime 1 (epoch + 1 s), so
@@ -111,6 +114,34 @@ def _translate_os_errors(doing):
                 raise self._os_error(error, doing) from error
         return wrapper
     return decorate
+
+
+_SYNCFS = []  # [libc's syncfs, or None where there is none]
+
+
+def _syncfs(path):
+    """Flush the whole file system holding ``path`` with ``syncfs(2)``
+    (Linux); False where the system has no such call."""
+    if not _SYNCFS:
+        try:
+            import ctypes
+
+            _SYNCFS.append(ctypes.CDLL(None, use_errno=True).syncfs)
+        except (OSError, AttributeError):
+            _SYNCFS.append(None)
+    syncfs = _SYNCFS[0]
+    if syncfs is None:
+        return False
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if syncfs(fd) != 0:
+            import ctypes
+
+            code = ctypes.get_errno()
+            raise OSError(code, os.strerror(code), path)
+    finally:
+        os.close(fd)
+    return True
 
 
 def fsync_dir(path):
@@ -699,6 +730,55 @@ class FileStore(Store):
         self._rename_into(temp, final)
         if durable:
             fsync_dir(self._blobs)
+
+    def stage_blob(self, name, data):
+        """The blob in a temporary file, not flushed: ``(temporary path,
+        final path)``."""
+        final = self._blob_path(name)
+
+        def writer(fd):
+            _write_all(fd, data)
+            now = time.time_ns()  # as put_blob: (size, mtime_ns) changes with a write
+            os.utime(fd, ns=(now, now))
+
+        try:
+            temp = self._write_temp(writer, durable=False, what=f"blob {name}")
+        except ResultNotSaved as error:
+            raise StoreError(str(error)) from error
+        return temp, final
+
+    def commit_blobs(self, staged):
+        """Flush the staged files, move them into place (each complete
+        before its name exists), then flush the directory once.  Where the
+        system has ``syncfs`` (Linux), the files are flushed by one call for
+        all (about 0.2 s for 600 files here, against 1-2 s for a flush of
+        each); elsewhere each file is."""
+        staged = list(staged)
+        if not staged:
+            return
+        temp = staged[0][0]
+        try:
+            if not _syncfs(os.path.dirname(temp)):
+                for temp, _ in staged:
+                    fd = os.open(temp, os.O_RDONLY)
+                    try:
+                        os.fsync(fd)
+                    finally:
+                        os.close(fd)
+        except BaseException as error:
+            for temp, _ in staged:
+                _unlink_if_present(temp)
+            if isinstance(error, OSError):
+                raise self._os_error(error, "flush", temp) from error
+            raise
+        for i, (temp, final) in enumerate(staged):
+            try:
+                self._rename_into(temp, final)
+            except BaseException:
+                for left, _ in staged[i + 1:]:
+                    _unlink_if_present(left)
+                raise
+        fsync_dir(self._blobs)
 
     def put_blob_parts(self, name, parts, durable=True):
         """One file: the table of offsets, then the parts (not joined in memory)."""
