@@ -930,6 +930,56 @@ def _task_indices(items, index_of_hash, all_tasks=None):
     return None if None in found else array("i", found)
 
 
+#: types of the values a module keeps in the payload's head whatever uses them
+_ATOMS = frozenset((int, float, complex, bool, str, bytes, type(None)))
+
+
+class _TaskRuns:
+    """The live tasks of a trace (aligned with the graph) and their index:
+    says whether a list or tuple is made only of (at least two) tasks, and
+    their graph indices.  A large one is looked at once however often it
+    is met (the reduce's list of a million tasks is a module attribute and
+    the reduce's argument)."""
+
+    _KEPT_FROM = 1024  # items: smaller ones are looked at each time
+
+    def __init__(self, tasks, index_of_hash, graph=None):
+        from jug.task import Task
+
+        self.tasks, self.index_of_hash, self.task_type = tasks, index_of_hash, Task
+        self.graph = graph
+        self._known = {}  # id -> (object, only tasks, indices); holds the object: ids stay
+
+    def has_dependents(self, task):
+        """Does some task of the graph depend on ``task`` (True when unknown)?
+        (A search of the dependencies, at C speed: few tasks are asked about.)"""
+        index = self.index_of_hash.get(task.key)
+        if index is None or self.graph is None or self.tasks[index] is not task:
+            return True
+        return index in self.graph.dep_indices
+
+    def only_tasks(self, value):
+        """Is ``value`` a list or tuple of at least two tasks, tasks only?"""
+        kind = type(value)
+        return ((kind is list or kind is tuple) and len(value) >= 2
+                and type(value[0]) is self.task_type and self._answer(value)[0])
+
+    def indices(self, value):
+        """The graph indices of the tasks ``value`` (:meth:`only_tasks`), or
+        None when one is not in the graph."""
+        return self._answer(value)[1]
+
+    def _answer(self, value):
+        known = self._known.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1], known[2]
+        only = all(map(operator.is_, map(type, value), itertools.repeat(self.task_type)))
+        indices = _task_indices(value, self.index_of_hash, self.tasks) if only else None
+        if len(value) >= self._KEPT_FROM:
+            self._known[id(value)] = (value, only, indices)
+        return only, indices
+
+
 class _TaskListValue(_TaskList):
     """A list or tuple made only of tasks outside a row's arguments (module
     data, a shared argument), pickled as one array of indices and decoded
@@ -938,25 +988,21 @@ class _TaskListValue(_TaskList):
     __slots__ = ()
 
 
-def _task_lists(values, index_of_hash, all_tasks=None):
+def _task_lists(values, runs):
     """``values`` (a dict) with each list or tuple made only of (at least
-    two) tasks of the graph replaced by a :class:`_TaskListValue` (one
-    per object, so that one list under two names stays one list): the C
-    pickler calls no Python code for lists, and a million tasks would be a
-    million reductions."""
-    from jug.task import Task
-
+    two) tasks of the graph (:class:`_TaskRuns` ``runs``) replaced by a
+    :class:`_TaskListValue` (one per object, so that one list under two
+    names stays one list): the C pickler calls no Python code for lists,
+    and a million tasks would be a million reductions."""
     made, out = {}, {}
     for name, value in values.items():
-        kind = type(value)
-        if ((kind is list or kind is tuple) and len(value) >= 2 and type(value[0]) is Task
-                and all(type(item) is Task for item in value)):
+        if runs.only_tasks(value):
             replacement = made.get(id(value))
             if replacement is None:
-                indices = _task_indices(value, index_of_hash, all_tasks)
+                indices = runs.indices(value)
                 if indices is not None:
                     replacement = made[id(value)] = _TaskListValue(
-                        "l" if kind is list else "t", indices)
+                        "l" if type(value) is list else "t", indices)
             if replacement is not None:
                 value = replacement
         out[name] = value
@@ -1114,6 +1160,7 @@ def encode_payload(module, tasks, graph, local_modules, hooks, settings=(), *, s
         except (ValueError, TypeError):
             pass
     index_of_hash = graph.index_map()
+    runs = _TaskRuns(tasks, index_of_hash, graph)
     pickler = _PayloadPickler(index_of_hash, carried, chunk=True)
     try:
         functions, function_index = [], {}
@@ -1122,20 +1169,20 @@ def encode_payload(module, tasks, graph, local_modules, hooks, settings=(), *, s
         chunk_names, total = [], 0
         for start in range(0, len(tasks), chunk_size):
             rows = _payload_rows(tasks[start:start + chunk_size], functions, function_index,
-                                 index_of_hash, shared, shared_slots, shared_objects, tasks)
+                                 index_of_hash, shared, shared_slots, shared_objects, runs)
             data = _dumps(pickler, rows, tasks[start:start + chunk_size], index_of_hash)
             chunk_names.append(put_named_blob(store, "rows", data))
             total += len(data)
         shared_names = []
         for obj in shared_objects:
-            data = _dumps(pickler, _task_lists({0: obj}, index_of_hash, tasks)[0], tasks,
+            data = _dumps(pickler, _task_lists({0: obj}, runs)[0], tasks,
                           index_of_hash)
             shared_names.append(put_named_blob(store, "shared", data))
             total += len(data)
         payload = Payload(module.__name__, tuple(carried), tuple(functions), tuple(hooks),
                           tuple(settings), chunk_size, tuple(chunk_names), tuple(shared_names))
         shared_ids = {id(obj): i for i, obj in enumerate(shared_objects)}
-        encoded = _encode_carrying(payload, carried, tasks, index_of_hash, store, shared_ids)
+        encoded = _encode_carrying(payload, carried, runs, store, shared_ids)
         return dataclasses.replace(encoded, stored=encoded.stored + total + len(encoded.data))
     finally:
         for mod in registered:
@@ -1163,13 +1210,14 @@ def _head_bytes(pickler, payload):
     return _HEAD_PREFIX.pack(len(index)) + index + pickler.dumps(payload.to_pickle())
 
 
-def _encode_carrying(payload, carried, tasks, index_of_hash, store, shared_ids):
+def _encode_carrying(payload, carried, runs, store, shared_ids):
     """The head of ``payload``; when some attribute of a carried module
     cannot be pickled, leave it out, and say whether code may use it."""
     from jug.compiler.replay import TopLevelReason, referenced_names
 
     used = referenced_names(_carried_functions(carried, payload.functions))
-    lazy, lazy_bytes = _lazy_attributes(carried, used, tasks, index_of_hash, store, shared_ids)
+    tasks, index_of_hash = runs.tasks, runs.index_of_hash
+    lazy, lazy_bytes = _lazy_attributes(carried, used, runs, store, shared_ids)
 
     def head(dropped=None):
         return _head_bytes(_PayloadPickler(index_of_hash, carried, dropped, lazy=lazy,
@@ -1201,7 +1249,7 @@ def _encode_carrying(payload, carried, tasks, index_of_hash, store, shared_ids):
     return EncodedPayload(data, tuple(not_carried), tuple(top_level), stored=lazy_bytes)
 
 
-def _lazy_attributes(carried, used, tasks, index_of_hash, store, shared_ids):
+def _lazy_attributes(carried, used, runs, store, shared_ids):
     """``({module name: (names, blob name)}, bytes stored)``: the
     collections of tasks no code names, pickled apart in a ``lazy-`` blob
     to be read and decoded only when read
@@ -1214,13 +1262,23 @@ def _lazy_attributes(carried, used, tasks, index_of_hash, store, shared_ids):
     from jug.compiler.replay import lazy_candidates
     from jug.hash import MEMO_MIN_ITEMS
 
+    tasks, index_of_hash = runs.tasks, runs.index_of_hash
     per_module = [(module, lazy_candidates(module, used, ())) for module in carried]
-    # a candidate that is a task's argument (other than a large collection)
-    # stays with the module: look for those among the arguments only
-    small = {id(value) for _, candidates in per_module for value in candidates.values()
-             if not (type(value) in (list, tuple, dict) and len(value) >= MEMO_MIN_ITEMS)}
+    # A candidate that is a task's argument (other than a large collection)
+    # stays with the module: look for those among the arguments only.  A
+    # plain number or string stays too (it costs the head a few bytes), and
+    # a task no task depends on is no task's argument: neither is looked for.
+    small, arguments = set(), set()
+    for _, candidates in per_module:
+        for value in candidates.values():
+            kind = type(value)
+            if kind in (list, tuple, dict) and len(value) >= MEMO_MIN_ITEMS:
+                continue
+            if kind in _ATOMS:
+                arguments.add(id(value))
+            elif kind is not runs.task_type or runs.has_dependents(value):
+                small.add(id(value))
     small.difference_update(shared_ids)
-    arguments = set()
     if small:
         for start in range(0, len(tasks), 8192):
             chunk = tasks[start:start + 8192]
@@ -1236,7 +1294,7 @@ def _lazy_attributes(carried, used, tasks, index_of_hash, store, shared_ids):
             continue
         pickler = _PayloadPickler(index_of_hash, carried, standalone=True, shared_ids=shared_ids)
         try:
-            data = pickler.dumps(_task_lists(candidates, index_of_hash, tasks))
+            data = pickler.dumps(_task_lists(candidates, runs))
         except Exception:  # noqa: BLE001 - keep those that pickle on their own
             kept = {}
             for name, value in candidates.items():
@@ -1247,7 +1305,7 @@ def _lazy_attributes(carried, used, tasks, index_of_hash, store, shared_ids):
                 kept[name] = value
             if not kept:
                 continue
-            data = pickler.dumps(_task_lists(kept, index_of_hash, tasks))
+            data = pickler.dumps(_task_lists(kept, runs))
             candidates = kept
         lazy[module.__name__] = (tuple(candidates), put_named_blob(store, "lazy", data))
         stored += len(data)
@@ -1291,7 +1349,7 @@ def _carried_functions(carried, task_functions):
 
 
 def _payload_rows(tasks, functions, function_index, index_of_hash, shared, shared_slots,
-                  shared_objects, all_tasks=None):
+                  shared_objects, runs):
     """The payload rows of ``tasks``: ``(function index, args, kwargs,
     needs_value, refs)`` where the positional arguments that are tasks are
     None in ``args`` and given in ``refs`` as ``(position, task index, ...)``
@@ -1320,7 +1378,7 @@ def _payload_rows(tasks, functions, function_index, index_of_hash, shared, share
         args, kwargs, refs = task.args, task.kwargs, ()
         if task.needs_value or shared:
             args, refs = _row_arguments(args, index_of_hash, shared, shared_slots,
-                                        shared_objects, Task, all_tasks)
+                                        shared_objects, Task, runs)
             if kwargs and shared:
                 kwargs = {name: _shared_slot(value, shared, shared_slots, shared_objects)
                           for name, value in kwargs.items()}
@@ -1328,8 +1386,7 @@ def _payload_rows(tasks, functions, function_index, index_of_hash, shared, share
     return rows
 
 
-def _row_arguments(args, index_of_hash, shared, shared_slots, shared_objects, task_type,
-                   all_tasks=None):
+def _row_arguments(args, index_of_hash, shared, shared_slots, shared_objects, task_type, runs):
     refs = []
     converted = None
     for position, arg in enumerate(args):
@@ -1341,8 +1398,8 @@ def _row_arguments(args, index_of_hash, shared, shared_slots, shared_objects, ta
         elif id(arg) in shared:
             replacement = _shared_slot(arg, shared, shared_slots, shared_objects)
         elif (kind is list or kind is tuple) and len(arg) >= 2 and type(arg[0]) is task_type:
-            if all(type(item) is task_type for item in arg):
-                indices = _task_indices(arg, index_of_hash, all_tasks)
+            if runs.only_tasks(arg):
+                indices = runs.indices(arg)
                 if indices is None:  # KeyError: not in the graph
                     indices = array("i", list(map(index_of_hash.__getitem__, map(_KEY, arg))))
                 replacement = _TaskList("l" if kind is list else "t", indices)
