@@ -18,6 +18,7 @@ import os
 import sys
 import time
 from array import array
+from operator import attrgetter
 
 from jug.compiler.freshness import (PYTHON_VERSION, check_inputs, check_stats,
                                     check_variables, environment_fingerprint,
@@ -28,7 +29,7 @@ from jug.compiler.manifest import (BLOB_READS, FORMAT_VERSION, BackgroundBlobs, 
                                    ManifestHeader, PayloadError, Question, chunk_tasks,
                                    decode_manifest,
                                    encode_manifest, encode_payload, manifest_key,
-                                   payload_blob_name, store_hash_chunks,
+                                   payload_blob_name, raw_digests, store_hash_chunks,
                                    store_hash_index)
 from jug.errors import ManifestError
 from jug.version import __version__
@@ -133,10 +134,13 @@ def _write_manifest(jugfile, store, argv, blobs, trace, graph, observed, questio
         stats=observed.stats, variables=observed.variables, volatile=observed.volatile,
         replay=replay,
     )
-    lines = array("i", [task.line for task in trace.tasks])
-    hash_chunks, hash_bytes = ([], 0) if header.volatile else store_hash_chunks(blobs, graph, chunk_size)
-    hash_index, index_bytes = ((None, 0) if header.volatile
-                               else store_hash_index(blobs, graph, chunk_size))
+    lines = array("i", list(map(attrgetter("line"), trace.tasks)))
+    hash_chunks, hash_bytes, hash_index, index_bytes = [], 0, None, 0
+    if not header.volatile:
+        raw = raw_digests(graph)  # for both (the chunks are views of it)
+        hash_chunks, hash_bytes = store_hash_chunks(blobs, graph, chunk_size, raw)
+        hash_index, index_bytes = store_hash_index(blobs, graph, chunk_size, raw)
+        del raw
     data = encode_manifest(header, graph, lines, hash_chunks, chunk_size, hash_index)
     blobs.close()  # the manifest refers to them: they are stored first
     blob_name = None if header.volatile else candidate_blob_name(jugfile, argv, data)
