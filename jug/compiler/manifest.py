@@ -927,17 +927,34 @@ _NEEDS_VALUE = operator.attrgetter("needs_value")
 
 
 def _task_indices(items, index_of_hash, all_tasks=None):
-    """The ``array('i')`` of the graph indices of the tasks ``items``, or
-    None when one is not in the graph.  A run of consecutive tasks of
-    ``all_tasks`` (aligned with the graph: the reduce of a map) is
-    recognised by identity, without a lookup per task."""
+    """The ``array('i')`` of the graph indices of the tasks ``items`` (a
+    list or tuple of Task objects only), or None when one is not in the
+    graph.  A run of consecutive tasks of ``all_tasks`` (aligned with the
+    graph: the reduce of a map) is recognised by identity, without a
+    lookup per task (tasks compare by identity: ``==`` of the sequences is
+    a C loop of identity checks)."""
     first = index_of_hash.get(items[0].key)
-    if (first is not None and all_tasks is not None and first + len(items) <= len(all_tasks)
-            and all(map(operator.is_, items, itertools.islice(all_tasks, first,
-                                                              first + len(items))))):
-        return array("i", range(first, first + len(items)))
+    n = len(items)
+    if first is not None and all_tasks is not None and first + n <= len(all_tasks):
+        run = all_tasks[first:first + n]
+        if type(run) is not type(items):
+            run = type(items)(run)
+        if run == items:
+            return _consecutive(first, n)
     found = list(map(index_of_hash.get, map(_KEY, items)))
     return None if None in found else array("i", found)
+
+
+def _consecutive(first, n):
+    """``array('i', range(first, first + n))``, made by numpy when it pays."""
+    from jug.graph import _numpy
+
+    numpy = _numpy(n) if n >= 4096 else None
+    if numpy is None:
+        return array("i", range(first, first + n))
+    values = array("i")
+    values.frombytes(numpy.arange(first, first + n, dtype=numpy.intc).tobytes())
+    return values
 
 
 #: types of the values a module keeps in the payload's head whatever uses them
@@ -1375,8 +1392,8 @@ def _payload_rows(tasks, functions, function_index, index_of_hash, shared, share
         if index is None:
             index = function_index[id(first)] = len(functions)
             functions.append(first)
-        return list(zip(itertools.repeat(index), map(_ARGS, tasks), map(_KWARGS, tasks),
-                        itertools.repeat(False), itertools.repeat(())))
+        return _UniformRows(index, list(map(_ARGS, tasks)),
+                            list(map(_KWARGS, tasks)) if any(map(_KWARGS, tasks)) else None)
     rows = []
     append = rows.append
     for task in tasks:
@@ -1394,6 +1411,29 @@ def _payload_rows(tasks, functions, function_index, index_of_hash, shared, share
                           for name, value in kwargs.items()}
         append((index, args, kwargs, task.needs_value, refs))
     return rows
+
+
+class _UniformRows:
+    """The rows of a chunk whose tasks all call function ``index`` with no
+    task among their arguments (the map of a map-reduce): the function
+    once, then each task's ``args`` and ``kwargs`` (None: none has any).
+    Indexed, it gives the rows :func:`_payload_rows` makes otherwise, and
+    it pickles as two lists (a tuple of five a task costs twice the time to
+    make, pickle and unpickle)."""
+
+    __slots__ = ("index", "args", "kwargs")
+
+    def __init__(self, index, args, kwargs=None):
+        self.index, self.args, self.kwargs = index, args, kwargs
+
+    def __reduce__(self):
+        return _UniformRows, (self.index, self.args, self.kwargs)
+
+    def __len__(self):
+        return len(self.args)
+
+    def __getitem__(self, r):
+        return (self.index, self.args[r], {} if self.kwargs is None else self.kwargs[r], False, ())
 
 
 def _row_arguments(args, index_of_hash, shared, shared_slots, shared_objects, task_type, runs):
