@@ -27,8 +27,8 @@ from jug.compiler.index import (Candidate, add_candidate, candidate_blob_name, i
                                 read_index)
 from jug.compiler.manifest import (BLOB_READS, FORMAT_VERSION, BackgroundBlobs, Manifest,
                                    ManifestHeader, PayloadError, Question, chunk_tasks,
-                                   decode_manifest,
-                                   encode_manifest, encode_payload, manifest_key,
+                                   decode_manifest, encode_manifest, encode_payload,
+                                   encode_sections, manifest_key,
                                    payload_blob_name, raw_digests, store_hash_chunks,
                                    store_hash_index)
 from jug.errors import ManifestError
@@ -135,13 +135,17 @@ def _write_manifest(jugfile, store, argv, blobs, trace, graph, observed, questio
         replay=replay,
     )
     lines = array("i", list(map(attrgetter("line"), trace.tasks)))
+    # the columns first (the reverse edges and the sections' temporaries),
+    # then the hashes (their raw bytes, the index's buffers, and what the
+    # writer holds): the memory of one is freed before the other's is taken
+    sections = encode_sections(graph, lines)
     hash_chunks, hash_bytes, hash_index, index_bytes = [], 0, None, 0
     if not header.volatile:
         raw = raw_digests(graph)  # for both (the chunks are views of it)
         hash_chunks, hash_bytes = store_hash_chunks(blobs, graph, chunk_size, raw)
         hash_index, index_bytes = store_hash_index(blobs, graph, chunk_size, raw)
         del raw
-    data = encode_manifest(header, graph, lines, hash_chunks, chunk_size, hash_index)
+    data = encode_manifest(header, graph, lines, hash_chunks, chunk_size, hash_index, sections)
     blobs.close()  # the manifest refers to them: they are stored first
     blob_name = None if header.volatile else candidate_blob_name(jugfile, argv, data)
     if blob_name is not None and store.blob_info(blob_name) is None:

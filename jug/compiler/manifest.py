@@ -453,12 +453,10 @@ def _encode_section(values):
     return deltas, "d"
 
 
-def encode_manifest(header, graph, lines, hash_chunks=(), chunk_size=CHUNK_TASKS,
-                    hash_index=None):
-    """The manifest's bytes (deterministic for the same inputs);
-    ``hash_chunks`` are the names of the blobs holding the hashes
-    (:func:`hash_chunk_blobs`), ``hash_index`` that of the hash index's
-    directory (:func:`store_hash_index`), if any."""
+def encode_sections(graph, lines):
+    """``(section bytes, offsets)`` of the manifest's columns, for
+    :func:`encode_manifest` (a caller may encode them first, while less
+    else is in memory)."""
     columns = {
         "name_ids": graph.name_ids, "stages": graph.stages,
         "dep_indptr": graph.dep_indptr, "dep_indices": graph.dep_indices,
@@ -470,6 +468,17 @@ def encode_manifest(header, graph, lines, hash_chunks=(), chunk_size=CHUNK_TASKS
         offsets[name] = [position, len(data), encoding, len(columns[name])]
         sections.append(data)
         position += len(data)
+    return sections, offsets
+
+
+def encode_manifest(header, graph, lines, hash_chunks=(), chunk_size=CHUNK_TASKS,
+                    hash_index=None, sections=None):
+    """The manifest's bytes (deterministic for the same inputs);
+    ``hash_chunks`` are the names of the blobs holding the hashes
+    (:func:`hash_chunk_blobs`), ``hash_index`` that of the hash index's
+    directory (:func:`store_hash_index`), if any; ``sections`` what
+    :func:`encode_sections` gave, if the caller has it."""
+    sections, offsets = sections or encode_sections(graph, lines)
     header_json = header.to_json()
     header_json["sections"] = offsets
     header_json["chunk_tasks"] = chunk_size
@@ -481,10 +490,18 @@ def encode_manifest(header, graph, lines, hash_chunks=(), chunk_size=CHUNK_TASKS
                      *sections])
 
 
-def raw_digests(graph):
-    """Every task's 20-byte digest, concatenated in graph order."""
+def raw_digests(graph, block=1 << 16):
+    """Every task's 20-byte digest, concatenated in graph order (from the
+    hex digests by blocks: a million hashes joined at once would be a 40 MB
+    string)."""
     hashes = graph.hashes
-    return hashes.raw() if hasattr(hashes, "raw") else bytes.fromhex("".join(hashes))
+    if hasattr(hashes, "raw"):
+        return hashes.raw()
+    raw = bytearray(DIGEST_BYTES * len(hashes))
+    for start in range(0, len(hashes), block):
+        raw[DIGEST_BYTES * start:DIGEST_BYTES * (start + block)] = bytes.fromhex(
+            "".join(hashes[start:start + block]))
+    return raw
 
 
 def hash_chunk_blobs(graph, chunk_size=CHUNK_TASKS, raw=None):
@@ -545,19 +562,21 @@ _INDEX_MAGIC = b"JUGHIDX2"
 
 
 def hash_index_blobs(graph, chunk_size=CHUNK_TASKS, raw=None):
-    """``(directory bytes, buckets blob name, [bucket bytes])`` of the hash
+    """``(directory bytes, buckets blob name, [part bytes])`` of the hash
     index, or None when the hashes fit :data:`INDEX_MIN_CHUNKS` chunks
     (reading them all is then cheap: 1.3 MB at most).
 
     The index maps a hash to its task: bucket ``b`` (of ``2**bits``) holds
-    the tasks whose hash starts with the ``bits`` bits of ``b``, as ``u32
-    count``, their raw digests, then their indices (int32).  The buckets
-    are the parts of one blob (:meth:`jug.store.base.Store.put_blob_parts`),
-    ``hashidx-<SHA-1 of the buckets' SHA-1s>``: a worker that lists a few
-    results in the store reads the buckets of those keys, not every hash
-    chunk (nor every bucket).  The directory is ``_INDEX_MAGIC``, ``u32
-    bits``, the 20-byte digest in the buckets blob's name and the SHA-1 of
-    each bucket (checked when read)."""
+    the tasks whose hash starts with the ``bits`` bits of ``b``, as two
+    parts of one blob (:meth:`jug.store.base.Store.put_blob_parts`),
+    ``hashidx-<SHA-1 of the buckets' SHA-1s>``: part ``2b``, their raw
+    digests, and part ``2b + 1``, their indices (int32).  A worker that
+    lists a few results in the store reads the buckets of those keys, not
+    every hash chunk (nor every bucket).  The directory is
+    ``_INDEX_MAGIC``, ``u32 bits``, the 20-byte digest in the buckets
+    blob's name and the SHA-1 of each bucket (of its digests then its
+    indices, checked when read).  The parts are views of two buffers, not
+    copies."""
     import hashlib
 
     from jug.graph import _numpy
@@ -580,15 +599,15 @@ def hash_index_blobs(graph, chunk_size=CHUNK_TASKS, raw=None):
         # the digests in bucket order (a gather of 5 words a row beats one of
         # 20-byte void items)
         ordered = numpy.frombuffer(raw, dtype="<u4").reshape(n, DIGEST_BYTES // 4).take(
-            order, axis=0).tobytes()
-        indices = order.tobytes()
+            order, axis=0)
         ends = numpy.cumsum(numpy.bincount(bucket_of, minlength=1 << bits)).tolist()
-        del order, bucket_of
+        del bucket_of
+        # the parts are views of these two arrays' bytes
+        digests, numbers = memoryview(ordered).cast("B"), memoryview(order).cast("B")
         start = 0
         for end in ends:
-            buckets.append(struct.pack("<I", end - start)
-                           + ordered[DIGEST_BYTES * start:DIGEST_BYTES * end]
-                           + indices[4 * start:4 * end])
+            buckets.append((digests[DIGEST_BYTES * start:DIGEST_BYTES * end],
+                            numbers[4 * start:4 * end]))
             start = end
     else:
         members = [[] for _ in range(1 << bits)]
@@ -596,13 +615,21 @@ def hash_index_blobs(graph, chunk_size=CHUNK_TASKS, raw=None):
         for i in range(n):
             members[int.from_bytes(raw[20 * i:20 * i + 4], "big") >> shift].append(i)
         for indices in members:
-            buckets.append(struct.pack("<I", len(indices))
-                           + b"".join(raw[20 * i:20 * i + 20] for i in indices)
-                           + _int32_bytes(indices))
-    sums = b"".join(hashlib.sha1(data, usedforsecurity=False).digest() for data in buckets)
+            buckets.append((b"".join(raw[20 * i:20 * i + 20] for i in indices),
+                            _int32_bytes(indices)))
+    sums = b"".join(_bucket_sum(*bucket) for bucket in buckets)
     name = hashlib.sha1(sums, usedforsecurity=False).digest()
     directory = _INDEX_MAGIC + struct.pack("<I", bits) + name + sums
-    return directory, "hashidx-" + name.hex(), buckets
+    return directory, "hashidx-" + name.hex(), [part for bucket in buckets for part in bucket]
+
+
+def _bucket_sum(digests, indices):
+    """The SHA-1 of a bucket of the hash index: its digests, then its indices."""
+    import hashlib
+
+    digest = hashlib.sha1(digests, usedforsecurity=False)
+    digest.update(indices)
+    return digest.digest()
 
 
 def store_hash_index(store, graph, chunk_size, raw=None):
@@ -742,22 +769,20 @@ class HashIndex:
     def _read_buckets(self, wanted):
         """Read the buckets ``wanted`` not read yet (ManifestError when one
         is missing or damaged)."""
-        import hashlib
-
         missing = [b for b in wanted if b not in self.buckets]
         if not missing:
             return
-        found = BLOB_READS.read_parts(self.store, self.blob, missing)
+        found = BLOB_READS.read_parts(self.store, self.blob,
+                                      [part for b in missing for part in (2 * b, 2 * b + 1)])
         if found is None:
             raise ManifestError(f"the hash index's blob {self.blob} is missing or damaged")
         for b in missing:
-            data = found[b]
-            (count,) = struct.unpack_from("<I", data) if len(data) >= 4 else (-1,)
-            if (len(data) != 4 + count * (DIGEST_BYTES + 4)
-                    or hashlib.sha1(data, usedforsecurity=False).digest()
+            digests, indices = found[2 * b], found[2 * b + 1]
+            if (len(digests) % DIGEST_BYTES or len(indices) * DIGEST_BYTES != 4 * len(digests)
+                    or _bucket_sum(digests, indices)
                     != self.sums[DIGEST_BYTES * b:DIGEST_BYTES * (b + 1)]):
                 raise ManifestError(f"bucket {b} of the hash index's blob {self.blob} is damaged")
-            self.buckets[b] = (data[4:4 + DIGEST_BYTES * count], data[4 + DIGEST_BYTES * count:])
+            self.buckets[b] = (digests, indices)
 
     def find(self, digests):
         """``{hex hash: task index}`` for those of ``digests`` (hex strings)
@@ -852,15 +877,17 @@ def _task_reference(index):
 
 def _task_list(kind, indices):
     """Stands for a list (``kind`` "l") or tuple ("t") of tasks, given by
-    their graph indices as int32 bytes; resolved by the payload's unpickler."""
+    their graph indices as int32 bytes (or a ``range``: consecutive tasks);
+    resolved by the payload's unpickler."""
     raise ManifestError("a task list was unpickled outside a manifest payload")
 
 
 def _task_list_value(kind, indices):
     """Stands for a list (``kind`` "l") or tuple ("t") made only of tasks
     anywhere but in a row's arguments (module data, shared arguments),
-    given by their graph indices as int32 bytes; the payload's unpickler
-    resolves it to the list (or tuple) of their stubs at once."""
+    given by their graph indices as int32 bytes (or a ``range``); the
+    payload's unpickler resolves it to the list (or tuple) of their stubs
+    at once."""
     raise ManifestError("a task list was unpickled outside a manifest payload")
 
 
@@ -871,8 +898,9 @@ def _shared_reference(index):
 
 
 class _TaskList:
-    """A list or tuple made only of tasks, pickled as one array of indices
-    (a list of a million tasks then costs one reduction, not a million)."""
+    """A list or tuple made only of tasks, pickled as one array of indices,
+    or a range when they are consecutive (a list of a million tasks then
+    costs one reduction, not a million)."""
 
     __slots__ = ("kind", "indices")
 
@@ -882,8 +910,8 @@ class _TaskList:
 
 
 class _PendingTasks:
-    """A decoded :class:`_TaskList`: the int32 ``indices`` of its tasks,
-    made into stubs by :meth:`resolve` when the task that takes it runs."""
+    """A decoded :class:`_TaskList`: the int32 ``indices`` of its tasks (or
+    their range), made into stubs by :meth:`resolve` when the task that takes it runs."""
 
     __slots__ = ("kind", "indices")
 
@@ -892,10 +920,12 @@ class _PendingTasks:
         self.indices = indices
 
     def resolve(self, stubs):
-        values = array("i")
-        values.frombytes(self.indices)
-        if sys.byteorder == "big":
-            values.byteswap()
+        values = self.indices
+        if type(values) is not range:  # int32 bytes; a range: consecutive tasks
+            values = array("i")
+            values.frombytes(self.indices)
+            if sys.byteorder == "big":
+                values.byteswap()
         tasks = [stubs[i] for i in values]
         return tasks if self.kind == "l" else tuple(tasks)
 
@@ -927,34 +957,32 @@ _NEEDS_VALUE = operator.attrgetter("needs_value")
 
 
 def _task_indices(items, index_of_hash, all_tasks=None):
-    """The ``array('i')`` of the graph indices of the tasks ``items`` (a
-    list or tuple of Task objects only), or None when one is not in the
-    graph.  A run of consecutive tasks of ``all_tasks`` (aligned with the
-    graph: the reduce of a map) is recognised by identity, without a
-    lookup per task (tasks compare by identity: ``==`` of the sequences is
-    a C loop of identity checks)."""
+    """The graph indices of the tasks ``items`` (a list or tuple of Task
+    objects only): an ``array('i')``, or a ``range`` for a run of
+    consecutive tasks of ``all_tasks`` (aligned with the graph: the reduce
+    of a map), recognised by identity without a lookup per task; None when
+    one is not in the graph."""
     first = index_of_hash.get(items[0].key)
     n = len(items)
     if first is not None and all_tasks is not None and first + n <= len(all_tasks):
-        run = all_tasks[first:first + n]
-        if type(run) is not type(items):
-            run = type(items)(run)
-        if run == items:
-            return _consecutive(first, n)
+        if _same_objects(items, all_tasks, first):
+            return range(first, first + n)
     found = list(map(index_of_hash.get, map(_KEY, items)))
     return None if None in found else array("i", found)
 
 
-def _consecutive(first, n):
-    """``array('i', range(first, first + n))``, made by numpy when it pays."""
-    from jug.graph import _numpy
-
-    numpy = _numpy(n) if n >= 4096 else None
-    if numpy is None:
-        return array("i", range(first, first + n))
-    values = array("i")
-    values.frombytes(numpy.arange(first, first + n, dtype=numpy.intc).tobytes())
-    return values
+def _same_objects(items, sequence, first, block=1 << 16):
+    """Is ``items`` the objects ``sequence[first:first + len(items)]``?  By
+    blocks compared with ``==`` (a C loop of identity checks for objects
+    that compare by identity, as tasks do), so the copies stay small."""
+    as_type, n = type(items), len(items)
+    for start in range(0, n, block):
+        part = sequence[first + start:first + min(start + block, n)]
+        if type(part) is not as_type:
+            part = as_type(part)
+        if part != items[start:start + block]:
+            return False
+    return True
 
 
 #: types of the values a module keeps in the payload's head whatever uses them
@@ -1040,7 +1068,8 @@ def _task_lists(values, runs):
 def _reduce_task_list(tasks):
     """A :class:`_TaskList` or :class:`_TaskListValue`, for the pickler."""
     return (_task_list_value if type(tasks) is _TaskListValue else _task_list,
-            (tasks.kind, _int32_bytes(tasks.indices)))
+            (tasks.kind, tasks.indices if type(tasks.indices) is range
+             else _int32_bytes(tasks.indices)))
 
 
 class _PayloadPickler:
