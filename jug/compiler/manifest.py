@@ -39,8 +39,9 @@ process settings the top level changed, and the names of the blobs holding
 the tasks' arguments:
 
 * ``rows-<digest>``: the arguments of ``chunk_tasks`` consecutive tasks,
-  task references stored as graph indices; a worker fetches and decodes a
-  chunk when it first runs one of its tasks;
+  task references stored as graph indices (a run of consecutive tasks as a
+  range); a worker fetches and decodes a chunk when it first runs one of
+  its tasks;
 * ``shared-<digest>``: one large argument (a list, dict or array of at
   least ``jug.hash.MEMO_MIN_ITEMS`` items) given to several tasks, stored
   once and decoded once per worker, when a task that takes it runs (or,
@@ -1224,9 +1225,10 @@ def encode_payload(module, tasks, graph, local_modules, hooks, settings=(), *, s
         shared_slots, shared_objects = {}, []
         chunk_names, total = [], 0
         for start in range(0, len(tasks), chunk_size):
-            rows = _payload_rows(tasks[start:start + chunk_size], functions, function_index,
-                                 index_of_hash, shared, shared_slots, shared_objects, runs)
-            data = _dumps(pickler, rows, tasks[start:start + chunk_size], index_of_hash)
+            chunk = tasks[start:start + chunk_size]
+            rows = _payload_rows(chunk, functions, function_index, index_of_hash, shared,
+                                 shared_slots, shared_objects, runs)
+            data = _dumps(pickler, rows, chunk, index_of_hash)
             chunk_names.append(put_named_blob(store, "rows", data))
             total += len(data)
         shared_names = []
@@ -1550,7 +1552,9 @@ class Payload:
     made).  Each row is a tuple ``(function index, args, kwargs,
     needs_value, refs)``, made by :func:`encode_payload` and read by
     :class:`PayloadRows`: a payload has one row per task, and tuples pickle
-    and unpickle about four times faster than dataclass instances."""
+    and unpickle about four times faster than dataclass instances.  A chunk
+    is a list of rows, or a :class:`_UniformRows` (one function, no task
+    among the arguments), which gives the same rows when indexed."""
 
     module_name: str
     modules: tuple
