@@ -143,6 +143,7 @@ def _write_manifest(jugfile, store, argv, blobs, trace, graph, observed, questio
     if not header.volatile:
         raw = raw_digests(graph)  # for both (the chunks are views of it)
         hash_chunks, hash_bytes = store_hash_chunks(blobs, graph, chunk_size, raw)
+        blobs.commit()  # the durable blobs are all queued: flushed before the index's 24 MB
         hash_index, index_bytes = store_hash_index(blobs, graph, chunk_size, raw)
         del raw
     data = encode_manifest(header, graph, lines, hash_chunks, chunk_size, hash_index, sections)

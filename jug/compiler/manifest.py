@@ -174,7 +174,7 @@ class BackgroundBlobs:
     STAGED_MAX = 64
     STAGED_IDLE = 16
 
-    def __init__(self, store, depth=16):
+    def __init__(self, store, depth=64):
         import queue
         import threading
 
@@ -194,12 +194,12 @@ class BackgroundBlobs:
                 item = self._queue.get(block=len(staged) < self.STAGED_IDLE)
             except queue.Empty:  # caught up: make what is staged durable
                 item = False
-            if item is None or item is False or len(staged) >= self.STAGED_MAX:
+            if item is None or item is False or item == "commit" or len(staged) >= self.STAGED_MAX:
                 self._commit(staged)
                 staged = []
             if item is None:
                 return
-            if item is not False:
+            if item is not False and item != "commit":
                 method, name, data, durable = item
                 if method == "put_blob" and durable:
                     staged.append(self._attempt(self.store.stage_blob, name, data))
@@ -242,6 +242,12 @@ class BackgroundBlobs:
             self.close()
         self._queued.add(name)
         self._queue.put((method, name, data, durable))
+
+    def commit(self):
+        """Have the durable blobs queued so far committed before the next
+        ones are written (without waiting): a file store's ``syncfs`` then
+        flushes them, not also the large non-durable blobs queued after."""
+        self._queue.put("commit")
 
     def close(self, quiet=False):
         """Wait until every blob is written and durable; raise the first
@@ -1008,11 +1014,15 @@ class _TaskRuns:
 
     def has_dependents(self, task):
         """Does some task of the graph depend on ``task`` (True when unknown)?
-        (A search of the dependencies, at C speed: few tasks are asked about.)"""
+        A search, at C speed, of the dependencies of the tasks made after it
+        (a task's dependencies are made before it; a miss would only make
+        the attribute lazy, which decodes the same stub), few tasks being
+        asked about."""
         index = self.index_of_hash.get(task.key)
         if index is None or self.graph is None or self.tasks[index] is not task:
             return True
-        return index in self.graph.dep_indices
+        graph = self.graph
+        return index in graph.dep_indices[graph.dep_indptr[index + 1]:]
 
     def only_tasks(self, value):
         """Is ``value`` a list or tuple of at least two tasks, tasks only?"""
