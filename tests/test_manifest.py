@@ -768,6 +768,16 @@ def test_staged_blobs_appear_only_when_committed_each_complete(tmp_path):
     before = store.blob_info("rows-0")
     store.commit_blobs([store.stage_blob("rows-0", b"new")])
     assert store.get_blob("rows-0") == b"new" and store.blob_info("rows-0") != before
+    # where the system has no syncfs, each file is flushed
+    from jug.store import file_store
+
+    kept = list(file_store._SYNCFS)
+    file_store._SYNCFS[:] = [None]
+    try:
+        store.commit_blobs([store.stage_blob("rows-1", b"one"), store.stage_blob("rows-5", b"5")])
+    finally:
+        file_store._SYNCFS[:] = kept
+    assert store.get_blob("rows-1") == b"one" and store.get_blob("rows-5") == b"5"
 
 
 MANY_BLOBS_JUGFILE = """

@@ -127,7 +127,7 @@ def _syncfs(path):
             import ctypes
 
             _SYNCFS.append(ctypes.CDLL(None, use_errno=True).syncfs)
-        except (OSError, AttributeError):
+        except (ImportError, OSError, AttributeError):
             _SYNCFS.append(None)
     syncfs = _SYNCFS[0]
     if syncfs is None:
