@@ -398,6 +398,10 @@ GOLDEN_MANIFESTS = {
     # the same bytes but the version: the payload's lists of tasks outside
     # rows (module data, shared arguments) are index arrays (_task_list_value)
     5: "ada4006735460257618bd777d7672064ef73d8422d2ccf3a9c0bb12c4f5d7dca",
+    # the same bytes but the version: payload chunks of one function's
+    # tasks as (function, arguments) rows, runs of tasks as ranges, and the
+    # hash index as one blob of parts (directory JUGHIDX2)
+    6: "662b3d916d6f36635c51dd087eeeec92c7a32f470ed8a235858d5fcf9160ad2a",
 }
 
 

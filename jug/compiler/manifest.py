@@ -79,7 +79,7 @@ from jug.errors import JugError, ManifestError
 from jug.graph import Digests, TaskGraph
 
 MAGIC = b"JUGMANIF"
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 _PREFIX = struct.Struct("<8sII")
 _SECTIONS = ("name_ids", "stages", "dep_indptr", "dep_indices", "rev_indptr",
              "rev_indices", "lines")
