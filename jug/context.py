@@ -56,9 +56,10 @@ class JugContext:
         self.dependency_memo = {}
         self._hash_memo = None
         self._hooks = hooks
-        #: set by the tracer: every this many tasks, what the cyclic garbage
-        #: collector tracks is frozen (see jug.compiler.trace.frozen_gc)
-        self.freeze_every = 0
+        #: set by the tracer through :attr:`freeze_every`: the garbage
+        #: collector is frozen when ``len(tasks) & freeze_mask`` is 0 (-1:
+        #: never, as a list that was appended to is not empty)
+        self.freeze_mask = -1
 
     @property
     def hash_memo(self):
@@ -76,10 +77,23 @@ class JugContext:
             self._hooks = HookRegistry()
         return self._hooks
 
+    @property
+    def freeze_every(self):
+        """Every this many tasks (a power of two; 0: never), what the cyclic
+        garbage collector tracks is frozen (see jug.compiler.trace.frozen_gc)."""
+        return self.freeze_mask + 1
+
+    @freeze_every.setter
+    def freeze_every(self, every):
+        if every & (every - 1):
+            raise ValueError(f"freeze_every must be a power of two or 0, not {every}")
+        self.freeze_mask = every - 1
+
     def register(self, task):
+        # TaskGenerator.__call__ inlines this for a JugContext (not a subclass)
         tasks = self.tasks
         tasks.append(task)
-        if self.freeze_every and not len(tasks) % self.freeze_every:
+        if not len(tasks) & self.freeze_mask:
             import gc
 
             gc.freeze()

@@ -15,7 +15,9 @@ needed (a 100,000-task chain is fine).
 import functools
 import sys
 
-from jug.context import _current, current_context
+from gc import freeze as _gc_freeze
+
+from jug.context import JugContext, _current, current_context
 from jug.errors import JugError
 
 __all__ = [
@@ -465,6 +467,9 @@ def _operation_dependencies(f):
 
 _NO_DEPENDENCIES = ()
 _hashing = None  # jug.hash, imported when the first task is hashed
+# jug.hash's, set by the first TaskGenerator call
+_task_sha1 = _SMALL_INTS = None
+_ZERO_COUNT = b"\0" * 8  # jug.hash's encoding of "no keyword arguments"
 
 
 def _import_hashing():
@@ -607,17 +612,74 @@ class TaskGenerator:
         self._plain = f if plain else None
         self._task_name = task_name(f) if plain else None
         self._heads = None  # jug.hash.task_heads(self._task_name), on the first call
+        self._fast = None  # what __call__ needs for f(i), on the first call
 
     def __call__(self, *args, **kwargs):
+        fast = self._fast
+        if fast is None or kwargs or len(args) != 1 or type(args[0]) is not int:
+            return self._call(args, kwargs)
+        # f(i), the commonest call of a large jugfile: Task._init_named,
+        # plain_task_key and JugContext.register inlined (a million tasks
+        # are a million calls of each; the digest is the same)
+        f, name, head, int_heads = fast
+        task = _new_object(Task)
+        task.f = f
+        task.args = args
+        task.kwargs = _NO_KWARGS
+        task._name = name
+        task._result = _UNLOADED
+        context = _get_context() or current_context()
+        task._context = context
+        task.stage = context.stage
+        task._dependencies = _NO_DEPENDENCIES
+        task.needs_value = False
+        arg = args[0]
+        if -256 <= arg < 1024:
+            task.key = _task_sha1(head + _SMALL_INTS[arg + 256] + _ZERO_COUNT).hexdigest()
+        else:
+            length = (arg.bit_length() + 8) >> 3
+            if length < 9:
+                task.key = _task_sha1(int_heads[length] + arg.to_bytes(length, "big", signed=True)
+                                      + _ZERO_COUNT).hexdigest()
+            else:
+                task.key = task._compute_key(context)
+        path = context.source_path
+        if path is None:
+            task.line = 0
+        else:
+            frame = _getframe(1)
+            task.line = (frame.f_lineno if frame.f_code.co_filename == path
+                         else jugfile_line(path))
+        if type(context) is JugContext:
+            tasks = context.tasks
+            tasks.append(task)
+            if not len(tasks) & context.freeze_mask:
+                _gc_freeze()
+        else:
+            context.register(task)
+        return task
+
+    def _call(self, args, kwargs):
+        """``__call__`` but for ``f(i)`` with an int ``i`` once prepared."""
         f = self.f
-        if f is self._plain:
-            heads = self._heads
-            if heads is None:
-                heads = self._heads = (_hashing or _import_hashing()).task_heads(self._task_name)
-            task = _new_object(Task)
-            task._init_named(f, self._task_name, args, kwargs, heads)
-            return task
-        return Task(f, *args, **kwargs)
+        if f is not self._plain:
+            return Task(f, *args, **kwargs)
+        heads = self._heads or self._prepare()
+        task = _new_object(Task)
+        task._init_named(f, self._task_name, args, kwargs, heads)
+        return task
+
+    def _prepare(self):
+        """The encodings a task's key starts with, by number of arguments,
+        made on the first call (jug.hash is imported then); from then on
+        :meth:`__call__` takes its short way for ``f(i)``."""
+        global _task_sha1, _SMALL_INTS
+        hashing = _hashing or _import_hashing()
+        _task_sha1, _SMALL_INTS = hashing._task_sha1, hashing._SMALL_INTS
+        heads = self._heads = hashing.task_heads(self._task_name)
+        int_heads = tuple(heads[1] + head for head in hashing._INT_HEADS)
+        self._fast = (self._plain, self._task_name, heads[1], int_heads)
+        return heads
 
     def __jug_hash__(self):
         from jug.hash import hash_one
