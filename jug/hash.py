@@ -25,6 +25,7 @@ import _thread
 import binascii
 import functools
 import hashlib
+import operator
 import os
 import struct
 import sys
@@ -383,6 +384,10 @@ _SEQUENCE_BATCH = 4096
 
 
 def _sequence_digest(items: list | tuple, memo: HashMemo | None) -> bytes:
+    if len(items) >= MEMO_MIN_ITEMS:
+        digest = _task_sequence_digest(items)
+        if digest is not None:
+            return digest
     get = _ENCODERS.get
     if len(items) <= _SEQUENCE_BATCH:
         parts = [(get(type(item)) or _encoder_for(type(item)))(item, memo) for item in items]
@@ -394,6 +399,36 @@ def _sequence_digest(items: list | tuple, memo: HashMemo | None) -> bytes:
         hasher.update(b"".join([(get(type(item)) or _encoder_for(type(item)))(item, memo)
                                 for item in items[start:start + _SEQUENCE_BATCH]]))
     return hasher.digest()
+
+
+_J40_TEXT = "J" + "\0" * 7 + "("  # _J40 as a str
+_KEY = operator.attrgetter("key")
+
+
+def _task_sequence_digest(items: list | tuple) -> bytes | None:
+    """:func:`_sequence_digest` of a sequence made only of (exact) tasks,
+    the reduce of a map, without a call per task: each item is encoded as
+    ``_encode_jug_hash`` does (``J``, 40, its key's 40 ASCII digits), the
+    keys joined a batch at a time.  None when ``items`` holds anything
+    else (or a key that is not 40 characters long)."""
+    tasks = sys.modules.get("jug.task")
+    if tasks is None or type(items[0]) is not tasks.Task:
+        return None
+    only_tasks = {tasks.Task}
+    hasher = _sha1(_U64(len(items)), usedforsecurity=False)
+    for start in range(0, len(items), _TASK_BATCH):
+        batch = items[start:start + _TASK_BATCH]
+        if set(map(type, batch)) != only_tasks:
+            return None
+        keys = list(map(_KEY, batch))
+        if set(map(len, keys)) != _ONLY_40:
+            return None
+        hasher.update((_J40_TEXT + _J40_TEXT.join(keys)).encode("ascii"))
+    return hasher.digest()
+
+
+_TASK_BATCH = 1 << 16  # tasks encoded at once by _task_sequence_digest: 3 MB
+_ONLY_40 = {40}
 
 
 def _counted_digest(count: int, parts: list[bytes]) -> bytes:

@@ -798,3 +798,61 @@ def test_the_short_way_to_a_plain_task_key_gives_the_same_digest():
         # and tasks made through it have the general path's keys
         for value in values:
             assert f(value).key == hash_task(f"{__name__}.f", (value,), {}).decode()
+
+
+def test_the_short_way_of_a_task_generator_called_with_an_int_gives_the_same_digest():
+    # TaskGenerator.__call__ inlines the key of f(i) for an int i: every
+    # length of the int's encoding, and the ints that fall back
+    from jug import TaskGenerator
+    from jug.context import JugContext, using_context
+    from jug.hash import hash_task
+
+    @TaskGenerator
+    def f(i):
+        return i
+
+    edges = [0, 1, -1, 255, 256, -256, -257, 1023, 1024, 2**15, -2**15 - 1, 2**31 - 1, 2**31,
+             -2**63, 2**63 - 1, 2**63, -2**63 - 1, 2**64, 2**200, -2**200, True, False]
+    with using_context(JugContext()) as context:
+        context.source_path = f.f.__code__.co_filename  # each task records its line
+        tasks = [f(i) for i in edges]
+        assert [task.key for task in tasks] == [
+            hash_task(f"{__name__}.f", (i,), {}).decode() for i in edges]
+        assert context.tasks == tasks
+        assert all(task.line == tasks[0].line > 0 for task in tasks)
+
+
+def test_a_list_of_tasks_hashes_as_the_general_encoding_of_its_items():
+    # a sequence made only of tasks (the reduce of a map) is hashed without
+    # a call per task: the digest must be that of its items' __jug_hash__,
+    # across the batches it is hashed in, and a list with anything else
+    # takes the general way
+    import jug.hash
+    from jug import TaskGenerator
+    from jug.context import JugContext, using_context
+    from jug.hash import hash_one, hash_task
+
+    class Hashed:  # not a Task: encoded through the general path
+        def __init__(self, task):
+            self.digest = task.__jug_hash__()
+
+        def __jug_hash__(self):
+            return self.digest
+
+    @TaskGenerator
+    def f(i):
+        return i
+
+    with using_context(JugContext()) as context:
+        for n in [16, 17, jug.hash._SEQUENCE_BATCH, jug.hash._SEQUENCE_BATCH + 1, 10_000]:
+            tasks = [f(i) for i in range(n)]
+            general = [Hashed(task) for task in tasks]
+            assert jug.hash._task_sequence_digest(tasks) is not None
+            assert jug.hash._task_sequence_digest(general) is None
+            assert hash_one(tasks) == hash_one(general)
+            assert hash_one(tuple(tasks)) == hash_one(tuple(general))
+            assert hash_one(tasks, context.hash_memo) == hash_one(general)
+            assert hash_task("m.g", (tasks,), {}) == hash_task("m.g", (general,), {})
+        mixed = tasks[:20] + [3]
+        assert jug.hash._task_sequence_digest(mixed) is None
+        assert hash_one(mixed) == hash_one([Hashed(task) for task in tasks[:20]] + [3])
