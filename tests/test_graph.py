@@ -589,3 +589,54 @@ def test_build_graph_keeps_the_first_of_tasks_created_twice_and_refuses_unknown_
         context.tasks.remove(a)  # b's dependency is not in the graph
     with pytest.raises(GraphError, match="never created"):
         build_graph(context.tasks)
+
+
+def test_build_graph_writes_the_same_columns_as_the_general_builder():
+    # build_graph writes runs of one name or stage, and the tasks without
+    # dependencies between two with, a run at a time: every shape must give
+    # the columns of the task-by-task builder
+    from jug import TaskGenerator
+    from jug.compiler.trace import _build_graph_deduplicating, build_graph
+    from jug.context import JugContext, using_context
+
+    @TaskGenerator
+    def leaf(i):
+        return i
+
+    @TaskGenerator
+    def pair(a, b):
+        return a, b
+
+    @TaskGenerator
+    def total(values):
+        return values
+
+    def same_columns(tasks):
+        fast, kept = build_graph(tasks)
+        general, _ = _build_graph_deduplicating(tuple(tasks))
+        assert kept == tuple(tasks)
+        assert list(fast.hashes) == list(general.hashes) == [t.key for t in tasks]
+        assert list(fast.names) == list(general.names)
+        for column in ("name_ids", "stages", "dep_indptr", "dep_indices"):
+            assert list(getattr(fast, column)) == list(getattr(general, column)), column
+
+    shapes = {
+        "a map and its reduce": lambda: total([leaf(i) for i in range(100)]),
+        "leaves only": lambda: [leaf(i) for i in range(50)],
+        "no task": lambda: None,
+        "interleaved names": lambda: [pair(leaf(i), i) for i in range(100)],
+        "dependencies first and last": lambda: [pair(leaf(0), 0), *map(leaf, range(1, 40)),
+                                                total([leaf(-1), leaf(-2)])],
+        "reversed reduce": lambda: total([leaf(i) for i in range(30)][::-1]),
+    }
+    for shape, make in shapes.items():
+        with using_context(JugContext()) as context:
+            make()
+            same_columns(context.tasks)
+    with using_context(JugContext()) as context:  # stages, as barriers make them
+        first = [leaf(i) for i in range(40)]
+        context.stage = 1
+        middle = total(first)
+        context.stage = 2
+        [pair(middle, i) for i in range(40)]
+        same_columns(context.tasks)

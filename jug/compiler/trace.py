@@ -210,54 +210,88 @@ def build_graph(tasks):
     """The TaskGraph of ``tasks`` (creation order) and the de-duplicated task
     objects aligned with it.  Tasks with the same hash are one task.
 
-    One pass per column, each a comprehension (a million tasks are a
-    million iterations of each), when no task was created twice (the
-    common case); :func:`_build_graph_deduplicating` otherwise."""
+    One pass in C per column (a million tasks are a million iterations of
+    each), and Python only for the tasks that have dependencies, when no
+    task was created twice (the common case);
+    :func:`_build_graph_deduplicating` otherwise."""
     from array import array
-    from itertools import accumulate, islice
+    from itertools import islice
     from operator import attrgetter, is_, lt
 
     from jug.graph import TaskGraph
     from jug.task import Task
 
     tasks = tasks if type(tasks) is tuple else tuple(tasks)
-    hashes = list(map(attrgetter("key"), tasks))
+    get_key = attrgetter("key")
+    hashes = list(map(get_key, tasks))
     index = dict(zip(hashes, range(len(hashes))))
     if len(index) != len(hashes):
         return _build_graph_deduplicating(tasks)
-    plain = all(type(task) is Task for task in tasks)
-    name_table = {}
+    plain = set(map(type, tasks)) <= {Task}
     names_of = list(map(attrgetter("_name" if plain else "name"), tasks))
-    name_ids = array("i", [name_table.setdefault(name, len(name_table)) for name in names_of])
+    name_table = {name: i for i, name in enumerate(dict.fromkeys(names_of))}
+    name_ids = _int_column(names_of, name_table.__getitem__)
     del names_of
-    stages = array("i", list(map(attrgetter("stage"), tasks)))
+    stages = _int_column(list(map(attrgetter("stage"), tasks)))
     find = index.get
-    get_key = attrgetter("key")
+    if plain:
+        deps_of = list(map(attrgetter("_dependencies"), tasks))
+    else:
+        deps_of = [list(task.dependencies()) for task in tasks]
+    # the CSR columns, written a task with dependencies at a time (a run of
+    # tasks without any between two of them is one repeated entry of indptr)
+    dep_indptr = array("i", [0])
     dep_indices = array("i")
-    counts = array("i", bytes(4 * len(tasks)))  # dependencies per task
-    for position, task in enumerate(tasks):
-        deps = task._dependencies if plain else list(task.dependencies())
-        if not deps:
-            continue
+    written = 0  # tasks whose indptr entry is written
+    has_deps = bytes(map(bool, deps_of))  # searched in C: most tasks of a map have none
+    position = has_deps.find(1)
+    while position >= 0:
+        if position > written:
+            dep_indptr.extend(array("i", [len(dep_indices)]) * (position - written))
+        written = position + 1
+        deps = deps_of[position]
         first = find(deps[0].key)
         if (first is not None and first + len(deps) <= position
                 and all(map(is_, deps, islice(tasks, first, first + len(deps))))):
             # a run of consecutive tasks (the reduce of a map): no lookup each
             dep_indices.extend(range(first, first + len(deps)))
-            counts[position] = len(deps)
-            continue
-        found = list(map(find, map(get_key, deps)))
-        if None in found or max(found) >= position:  # not created before it
-            _missing_dependency(task, deps, found, position)
-        if len(found) > 1 and not all(map(lt, found, islice(found, 1, None))):
-            found = sorted(set(found))  # not already increasing
-        dep_indices.extend(found)
-        counts[position] = len(found)
-    dep_indptr = array("i", [0])
-    dep_indptr.extend(accumulate(counts))
+        else:
+            found = list(map(find, map(get_key, deps)))
+            if None in found or max(found) >= position:  # not created before it
+                _missing_dependency(tasks[position], deps, found, position)
+            if len(found) > 1 and not all(map(lt, found, islice(found, 1, None))):
+                found = sorted(set(found))  # not already increasing
+            dep_indices.extend(found)
+        dep_indptr.append(len(dep_indices))
+        position = has_deps.find(1, written)
+    del deps_of
+    if len(tasks) > written:
+        dep_indptr.extend(array("i", [len(dep_indices)]) * (len(tasks) - written))
     graph = TaskGraph(hashes, list(name_table), name_ids, stages, dep_indptr, dep_indices,
                       index=index)
     return graph, tasks
+
+
+def _int_column(values, code=None):
+    """``array("i")`` of ``values`` (of ``code(value)`` for each), made run by
+    run when they are mostly runs of one object (a stage, a task name: a
+    million tasks of a few functions), where converting each costs more."""
+    from array import array
+    from itertools import compress, islice
+    from operator import is_not
+
+    if not values:
+        return array("i")
+    if values.count(values[0]) == len(values):  # one run (all in stage 0)
+        return array("i", [values[0] if code is None else code(values[0])]) * len(values)
+    starts = list(compress(range(1, len(values)), map(is_not, values, islice(values, 1, None))))
+    if len(starts) > len(values) >> 4:
+        return array("i", values if code is None else list(map(code, values)))
+    column = array("i")
+    for start, end in zip([0, *starts], [*starts, len(values)]):
+        value = values[start] if code is None else code(values[start])
+        column.extend(array("i", [value]) * (end - start))
+    return column
 
 
 def _missing_dependency(task, deps, found, position):
