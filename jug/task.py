@@ -639,8 +639,15 @@ class TaskGenerator:
         else:
             length = (arg.bit_length() + 8) >> 3
             if length < 9:
-                task.key = _task_sha1(int_heads[length] + arg.to_bytes(length, "big", signed=True)
-                                      + _ZERO_COUNT).hexdigest()
+                # the hasher fed with the head and the int's tag and length,
+                # copied (quicker than a new one), fed the int and "no
+                # keywords": (arg << 64) has 8 zero bytes after arg's own
+                # (unsigned for a positive int: the length leaves the sign
+                # bit 0, and no keyword is quicker)
+                hasher = int_heads[length].copy()
+                hasher.update((arg << 64).to_bytes(length + 8, "big") if arg > 0 else
+                              (arg << 64).to_bytes(length + 8, "big", signed=True))
+                task.key = hasher.hexdigest()
             else:
                 task.key = task._compute_key(context)
         path = context.source_path
@@ -658,6 +665,11 @@ class TaskGenerator:
         else:
             context.register(task)
         return task
+
+    def __getstate__(self):
+        # without the caches of the first call: its hashers cannot be
+        # pickled, and a worker makes its own
+        return {**self.__dict__, "_heads": None, "_fast": None}
 
     def _call(self, args, kwargs):
         """``__call__`` but for ``f(i)`` with an int ``i`` once prepared."""
@@ -677,7 +689,7 @@ class TaskGenerator:
         hashing = _hashing or _import_hashing()
         _task_sha1, _SMALL_INTS = hashing._task_sha1, hashing._SMALL_INTS
         heads = self._heads = hashing.task_heads(self._task_name)
-        int_heads = tuple(heads[1] + head for head in hashing._INT_HEADS)
+        int_heads = tuple(_task_sha1(heads[1] + head) for head in hashing._INT_HEADS)
         self._fast = (self._plain, self._task_name, heads[1], int_heads)
         return heads
 

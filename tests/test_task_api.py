@@ -84,6 +84,18 @@ def test_task_generator(context):
     assert t.hash() == Task(double, 4).hash()
 
 
+def test_a_task_generator_that_made_tasks_still_pickles(context):
+    # its first call caches hashers, which cannot be pickled: a jugfile's
+    # generators are carried to the workers in the payload
+    import pickle
+
+    generator = TaskGenerator(double)
+    keys = [generator(i).key for i in (4, 5000, "x")]
+    copy = pickle.loads(pickle.dumps(generator))
+    assert copy.f is double
+    assert [copy(i).key for i in (4, 5000, "x")] == keys
+
+
 def test_tasklets_index_slice_and_chain(context):
     base = Task(pair, 10)
     first = base[0]
