@@ -13,6 +13,8 @@ needed (a 100,000-task chain is fine).
 """
 
 import functools
+import itertools
+import operator
 import sys
 
 from gc import freeze as _gc_freeze
@@ -131,7 +133,7 @@ class Task(TaskletMixin):
         key = None
         if deps is None:
             self._dependencies, self.needs_value = scan_dependencies(
-                (args, kwargs) if kwargs else args, context.dependency_memo)
+                (args, kwargs) if kwargs else args, context.dependency_memo, context.tasks)
         else:
             self._dependencies, self.needs_value = deps, bool(deps)
             if heads is not None and len(args) < len(heads):
@@ -483,20 +485,20 @@ def _import_hashing():
 _LEAF_TYPES = frozenset({int, float, str, bytes, bool, type(None), complex})
 
 
-def scan_dependencies(obj, memo):
+def scan_dependencies(obj, memo, created=None):
     """The base tasks reachable in ``obj`` (each once, in order) and whether
     ``obj`` holds anything ``value()`` must replace.
 
     Walks lists, tuples and dicts (subclasses too, as jug does) and anything
     with ``__jug_dependencies__``, with an explicit stack.  ``memo`` maps
     ``id(container)`` to the answer for long containers already walked, so a
-    big list passed to many tasks is walked once."""
+    big list passed to many tasks is walked once.  ``created`` is the list
+    of the tasks created so far (each once, in order), if known."""
     kind = type(obj)
     if ((kind is list or kind is tuple) and obj and type(obj[0]) is Task
-            and all(type(item) is Task for item in obj)):
+            and set(map(type, obj)) == _ONLY_TASK):
         # a list made only of tasks (the reduce of a map): each once, in order
-        # (a plain Task hashes by identity)
-        return list(dict.fromkeys(obj)), True
+        return _each_once(obj, created), True
     found = {}
     needs_value = False
     stack = [obj]
@@ -511,7 +513,7 @@ def scan_dependencies(obj, memo):
             if memo is not None and item is not obj and len(item) >= _MEMO_MIN_LEN:
                 entry = memo.get(id(item))
                 if entry is None:
-                    entry = (item, *scan_dependencies(item, memo))
+                    entry = (item, *scan_dependencies(item, memo, created))
                     memo[id(item)] = entry
                 if not found and not stack and entry[1]:
                     # the last thing left is this container: its answer, as is
@@ -531,6 +533,20 @@ def scan_dependencies(obj, memo):
             elif hasattr(item, "__jug_value__"):
                 needs_value = True
     return list(found.values()), needs_value
+
+
+_ONLY_TASK = {Task}
+
+
+def _each_once(tasks, created):
+    """The distinct ``tasks`` (only Task objects), in order.  When they are
+    the last tasks ``created``, in order (the map just before its reduce),
+    they are distinct, and no set of them is needed."""
+    start = len(created) - len(tasks) if created else -1
+    if (start >= 0 and created[start] is tasks[0]
+            and all(map(operator.is_, tasks, itertools.islice(created, start, None)))):
+        return list(tasks)
+    return list(dict.fromkeys(tasks))  # a plain Task hashes by identity
 
 
 def value(obj):

@@ -96,6 +96,21 @@ def test_a_task_generator_that_made_tasks_still_pickles(context):
     assert [copy(i).key for i in (4, 5000, "x")] == keys
 
 
+def test_a_list_of_tasks_gives_each_dependency_once_in_order(context):
+    # the reduce of a map made just before it needs no set of its tasks:
+    # every other list of tasks still gives each of them once
+    generator = TaskGenerator(double)
+    leaves = [generator(i) for i in range(40)]
+    assert list(Task(sum, leaves).dependencies()) == leaves
+    assert list(Task(sum, leaves[::-1]).dependencies()) == leaves[::-1]
+    assert list(Task(sum, leaves + leaves[:3]).dependencies()) == leaves
+    later = [generator(-i) for i in range(1, 40)]
+    assert list(Task(sum, (*later[:5], later[0], *later[5:])).dependencies()) == later
+    assert list(Task(sum, [*leaves[1:], leaves[0]]).dependencies()) == [*leaves[1:], leaves[0]]
+    last = [generator(1000 + i) for i in range(40)]  # the last created, but one twice
+    assert list(Task(sum, [*last[:-1], last[0]]).dependencies()) == last[:-1]
+
+
 def test_tasklets_index_slice_and_chain(context):
     base = Task(pair, 10)
     first = base[0]
