@@ -641,6 +641,9 @@ class TaskGenerator:
         # plain_task_key and JugContext.register inlined (a million tasks
         # are a million calls of each; the digest is the same)
         f, name, head, int_heads = fast
+        if f is not self.f:  # .f was replaced after the first call
+            self._fast = None
+            return self._call(args, kwargs)
         task = _new_object(Task)
         task.f = f
         task.args = args

@@ -94,6 +94,8 @@ def test_a_task_generator_that_made_tasks_still_pickles(context):
     copy = pickle.loads(pickle.dumps(generator))
     assert copy.f is double
     assert [copy(i).key for i in (4, 5000, "x")] == keys
+    generator.f = pair  # replaced after the first call: the new function's tasks
+    assert generator(5000).key == Task(pair, 5000).key and generator(5000).f is pair
 
 
 def test_a_list_of_tasks_gives_each_dependency_once_in_order(context):
