@@ -621,6 +621,9 @@ class TaskGenerator:
     plain function is available as ``.f``."""
 
     _jug_is_task_generator = True
+    # the caches of the first call, also for a generator unpickled from a
+    # payload that was written before they existed
+    _heads = _fast = None
 
     def __init__(self, f):
         self.f = f
