@@ -784,6 +784,30 @@ def test_staged_blobs_appear_only_when_committed_each_complete(tmp_path):
     assert store.get_blob("rows-1") == b"one" and store.get_blob("rows-5") == b"5"
 
 
+def test_only_a_large_batch_of_blobs_is_flushed_by_one_syncfs(tmp_path):
+    """syncfs waits for everything dirty on the file system: a compile's
+    few blobs are flushed one by one, a large batch at once."""
+    from jug.store import file_store
+    from jug.store.file_store import SYNCFS_MIN_BLOBS, FileStore
+
+    store = FileStore(str(tmp_path / "jugdata"))
+    store.commit_blobs([store.stage_blob("rows-x", b"x")])  # finds syncfs (or not)
+    if file_store._SYNCFS[0] is None:
+        pytest.skip("this system has no syncfs(2)")
+    calls = []
+    kept = list(file_store._SYNCFS)
+    file_store._SYNCFS[:] = [lambda fd: calls.append(fd) or kept[0](fd)]
+    try:
+        store.commit_blobs([store.stage_blob(f"rows-{i}", b"s") for i in range(3)])
+        assert calls == []
+        store.commit_blobs([store.stage_blob(f"rows-{i}", b"l")
+                            for i in range(SYNCFS_MIN_BLOBS)])
+        assert len(calls) == 1
+    finally:
+        file_store._SYNCFS[:] = kept
+    assert store.get_blob(f"rows-{SYNCFS_MIN_BLOBS - 1}") == b"l"
+
+
 MANY_BLOBS_JUGFILE = """
 from jug import TaskGenerator
 
