@@ -716,8 +716,14 @@ class FileStore(Store):
         self._put_blob_writing(name, (data,), durable)
 
     def _put_blob_writing(self, name, pieces, durable):
-        final = self._blob_path(name)
+        final = self._blob_path(name)  # a bad name fails before anything is written
+        self._rename_into(self._blob_temp(name, pieces, durable), final)
+        if durable:
+            fsync_dir(self._blobs)
 
+    def _blob_temp(self, name, pieces, durable):
+        """A temporary file holding ``pieces`` one after the other, for blob
+        ``name``."""
         def writer(fd):
             for data in pieces:
                 _write_all(fd, data)
@@ -726,28 +732,15 @@ class FileStore(Store):
             os.utime(fd, ns=(now, now))
 
         try:
-            temp = self._write_temp(writer, durable=durable, what=f"blob {name}")
+            return self._write_temp(writer, durable=durable, what=f"blob {name}")
         except ResultNotSaved as error:  # a manifest that cannot be written stops everything
             raise StoreError(str(error)) from error
-        self._rename_into(temp, final)
-        if durable:
-            fsync_dir(self._blobs)
 
     def stage_blob(self, name, data):
         """The blob in a temporary file, not flushed: ``(temporary path,
         final path)``."""
         final = self._blob_path(name)
-
-        def writer(fd):
-            _write_all(fd, data)
-            now = time.time_ns()  # as put_blob: (size, mtime_ns) changes with a write
-            os.utime(fd, ns=(now, now))
-
-        try:
-            temp = self._write_temp(writer, durable=False, what=f"blob {name}")
-        except ResultNotSaved as error:
-            raise StoreError(str(error)) from error
-        return temp, final
+        return self._blob_temp(name, (data,), durable=False), final
 
     def commit_blobs(self, staged):
         """Flush the staged files, move them into place (each complete
